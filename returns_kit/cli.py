@@ -1,0 +1,110 @@
+"""Command line: ``returns-kit sample | ingest | report`` (also ``python -m returns_kit``).
+
+Exit codes: 0 success; 2 bad input or bad parameters (the message names the file, row and column
+or the parameter); 1 a notebook failed or timed out (the message names the executed notebook).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from .errors import ReturnsKitError
+
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def _month(text: str) -> str:
+    if not MONTH_RE.match(text):
+        raise argparse.ArgumentTypeError(f"month must look like 2026-10, got {text!r}")
+    return text
+
+
+def _months(text: str) -> list[str]:
+    return [_month(m.strip()) for m in text.split(",") if m.strip()]
+
+
+def _param(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"parameters look like NAME=VALUE, got {text!r}")
+    return name.strip(), value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="returns-kit",
+        description="抖店退货分析: load 抖店 exports and render a monthly return-analysis report.",
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("sample", help="write realistic sample exports (with planted signals)")
+    s.add_argument("--out", type=Path, default=Path("data/raw"), help="where the exports go")
+    s.add_argument("--external", type=Path, default=Path("data/external"),
+                   help="where interventions.csv / catalog.csv go")
+    s.add_argument("--months", type=_months, default=_months("2026-08,2026-09,2026-10"),
+                   help="comma-separated YYYY-MM list (default 2026-08,2026-09,2026-10)")
+    s.add_argument("--seed", type=int, default=7)
+
+    i = sub.add_parser("ingest", help="read data/raw into the typed Parquet cache")
+    i.add_argument("--raw", type=Path, default=Path("data/raw"))
+    i.add_argument("--processed", type=Path, default=Path("data/processed"))
+    i.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+
+    r = sub.add_parser("report", help="run the eight chapter notebooks and render one HTML")
+    r.add_argument("--month", type=_month, required=True, help="YYYY-MM")
+    r.add_argument("--raw", type=Path, default=Path("data/raw"))
+    r.add_argument("--external", type=Path, default=Path("data/external"))
+    r.add_argument("--processed", type=Path, default=Path("data/processed"))
+    r.add_argument("--out", type=Path, default=Path("reports"))
+    r.add_argument("--conf", type=Path, default=Path("conf"))
+    r.add_argument("--notebooks", type=Path, default=None,
+                   help="chapter notebooks folder (default: ./notebooks)")
+    r.add_argument("-p", "--param", type=_param, action="append", default=[],
+                   metavar="NAME=VALUE",
+                   help="extra notebook parameter, checked against the parameters cells")
+    r.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
+    r.add_argument("--no-progress", action="store_true", help="no progress bars")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "sample":
+            from .sample import generate
+
+            paths = generate(args.out, args.months, seed=args.seed, external_dir=args.external)
+            for path in paths:
+                print(path)
+        elif args.command == "ingest":
+            from .io import ingest
+
+            data = ingest(args.raw, args.processed, force=args.force)
+            print(data.summary())
+        elif args.command == "report":
+            from .report import run_report
+
+            index = run_report(
+                args.month,
+                raw=args.raw,
+                external=args.external,
+                processed=args.processed,
+                out=args.out,
+                conf=args.conf,
+                notebooks=args.notebooks,
+                params=dict(args.param),
+                timeout=args.timeout,
+                progress=not args.no_progress,
+            )
+            print(index)
+    except ReturnsKitError as exc:
+        print(f"returns-kit: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

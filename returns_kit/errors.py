@@ -1,0 +1,51 @@
+"""Error types the CLI turns into a message and an exit code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class ReturnsKitError(Exception):
+    """Base class: a problem the user can fix; printed without a traceback."""
+
+    exit_code = 2
+
+
+class InputError(ReturnsKitError):
+    """Bad input data: a file that is not a 抖店 export, an unreadable file, a bad cell."""
+
+    def __init__(self, message: str, *, file: str | Path | None = None,
+                 row: int | None = None, column: str | None = None):
+        where = []
+        if file is not None:
+            where.append(f"file {file}")
+        if row is not None:
+            where.append(f"row {row}")
+        if column is not None:
+            where.append(f"column {column}")
+        super().__init__(f"{', '.join(where)}: {message}" if where else message)
+        self.file, self.row, self.column = file, row, column
+
+
+class ExportFormatError(InputError):
+    """A file that is not a 抖店 export of a known kind (names the file and missing columns)."""
+
+    def __init__(self, file: str | Path, missing: list[str], kind: str = "抖店 export"):
+        self.missing = list(missing)
+        super().__init__(
+            f"not a {kind}: missing column(s) {', '.join(self.missing)}", file=str(file)
+        )
+
+
+class ParameterError(ReturnsKitError):
+    """A report parameter that no notebook declares, or a value of the wrong type."""
+
+
+class NotebookError(ReturnsKitError):
+    """A chapter notebook failed or timed out; ``executed`` is the executed notebook's path."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, executed: Path):
+        super().__init__(f"{message}\n  executed notebook: {executed}")
+        self.executed = executed

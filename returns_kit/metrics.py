@@ -371,3 +371,49 @@ def monthly_metrics(data, month: str, conf_dir="conf", external_dir=None) -> dic
         "reasons": _records(reasons, ["category", "reason", "count", "share"]),
     }
 
+
+
+def refund_clocks(outcomes: pd.DataFrame, after_sales: pd.DataFrame, month: str) -> pd.DataFrame:
+    """Refunded goods amount per day of ``month`` on both 罗盘 clocks.
+
+    * ``by_pay_time`` (退款金额（支付时间）) — refunds of sub-orders paid that day, whenever refunded;
+    * ``by_refund_time`` (退款金额（退款时间）) — successful refunds whose 商家退款时间 is that day,
+      whenever the order was paid.
+    The two differ by construction: the first grows for weeks after the day, the second is final.
+    """
+    start, end = month_bounds(month)
+    days = pd.date_range(start, end - pd.Timedelta(days=1), freq="D")
+    c = cohort(outcomes, month)
+    by_pay = c.groupby(c["pay_time"].dt.normalize())["refund_amount"].sum()
+    ok = after_sales[after_sales["is_refund_success"].astype(bool)]
+    ok = ok.assign(_t=ok["merchant_refund_time"].fillna(ok["finish_time"]))
+    ok = ok[in_month(ok["_t"], month)]
+    by_refund = ok.groupby(ok["_t"].dt.normalize())["refund_goods_amount"].sum()
+    table = pd.DataFrame({
+        "by_pay_time": by_pay.reindex(days, fill_value=0.0),
+        "by_refund_time": by_refund.reindex(days, fill_value=0.0),
+    }).round(2)
+    table.index.name = "date"
+    return table.reset_index()
+
+
+#: Chinese definitions shown beside the figures (chapter 1) — keep in step with the docstrings.
+DEFINITIONS_ZH: dict[str, str] = {
+    "申请口径（售后申请时间）": "售后申请时间落在本月的售后单，按状态分为完结（退款成功、换货/补寄完成）、处理中（待买家/商家/物流/仲裁）、关闭/拒绝。对应文章中按自然月从【售后管理】导出的数据。",
+    "支付口径（支付完成时间）": "支付完成时间落在本月的子订单为分母，无论其售后何时发生都计入（与罗盘“退款率（支付时间）”同口径）。月末后仍会有退货陆续到来，未满成熟期的月份标为“暂估”。",
+    "退款率（订单数）": "至少有一笔退款成功（退货退款、已发货仅退款、未发货仅退款）的子订单数 ÷ 本月支付子订单数；同一子订单多次售后只计一次。",
+    "退款率（金额）": "上述退款的退商品金额之和（每个子订单不超过其应付金额）÷ 本月支付金额（订单应付金额之和）。",
+    "退货率": "退货退款成功（货物退回）的子订单数 ÷ 本月支付子订单数；不含仅退款。",
+    "品退率": "因质量问题、描述不符、物流问题（含破损）、发错/漏发而退款成功的子订单数 ÷ 本月支付子订单数（参照商家体验分“品质退货率”，买家主观原因不计入）。",
+    "破损率": "有破损类售后（未关闭、未被拒绝）的子订单数 ÷ 该快递发货的子订单数。",
+    "置信区间": "Wilson 95% 区间：订单越少区间越宽。排名按区间下限排序，样本不足（少于 30 单）的排在最后，避免 3 单退 2 单的商品因偶然排到第一。",
+}
+
+
+def category_rates(outcomes: pd.DataFrame, catalog: pd.DataFrame, month: str,
+                   min_orders: int = MIN_ORDERS) -> pd.DataFrame:
+    """Refund rate per product category (from the analyst's catalog; 未分类 when absent)."""
+    c = cohort(outcomes, month)
+    cats = catalog.set_index("product_id")["category"] if len(catalog) else pd.Series(dtype=object)
+    c = c.assign(category=c["product_id"].map(cats).fillna("未分类"))
+    return rate_table(c, "category", min_orders=min_orders)

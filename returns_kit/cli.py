@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("ingest", help="read data/raw into the typed Parquet cache")
     i.add_argument("--raw", type=Path, default=Path("data/raw"))
     i.add_argument("--processed", type=Path, default=Path("data/processed"))
+    i.add_argument("--conf", type=Path, default=Path("conf"), help="config folder (salt)")
     i.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
 
     r = sub.add_parser("report", help="run the eight chapter notebooks and render one HTML")
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "ingest":
             from .io import ingest
 
-            data = ingest(args.raw, args.processed, force=args.force)
+            data = ingest(args.raw, args.processed, force=args.force, conf_dir=args.conf)
             print(data.summary())
         elif args.command == "report":
             from .report import run_report

@@ -1,0 +1,663 @@
+"""Tests of returns_kit.io: loading 抖店 exports into the canonical tables."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import xlsxwriter
+
+import returns_kit as rk
+from returns_kit import io, model
+from returns_kit.errors import ExportFormatError, InputError
+
+SALT = "test-salt"
+
+# --------------------------------------------------------------------------------------------
+# helpers: tiny hand-made exports
+# --------------------------------------------------------------------------------------------
+
+AS_HEADERS = ["售后单号", "订单号", "商品单号", "商品名称", "商品ID", "售后类型", "退商品金额（元）",
+              "售后状态", "售后申请时间", "售后原因", "售后完结时间", "商家退货联系人姓名", "操作人"]
+
+ORDER_HEADERS = ["主订单编号", "子订单编号", "选购商品", "商品ID", "商品数量", "商品金额", "支付完成时间",
+                 "订单状态", "订单应付金额", "商家优惠", "收件人", "收件人手机号", "省", "市", "区",
+                 "街道", "详细地址", "快递信息"]
+
+
+def as_row(after_sale_id="\t6986853269519810849", status="同意退款，退款成功", *, type_="退货退款",
+           amount="59.90", apply="2026-10-03 10:00:00", sub_order="\t4821845786203981634",
+           reason="不喜欢 / 效果不好", finish="-"):
+    return [after_sale_id, "\t4821845786203981633", sub_order, "法式碎花连衣裙", "\t3473196049974326153",
+            type_, amount, status, apply, reason, finish, "张**", "客服小王"]
+
+
+def order_row(sub="\t4821845786203981634", *, order="\t4821845786203981633", qty="1",
+              price="59.90", pay="2026-10-01 12:00:00", status="已完成", payable="59.90",
+              merchant_discount="店铺券-5.00", name="王**", phone="138****1234",
+              logistics="SF0220481613112-顺丰速运,法式碎花连衣裙 M"):
+    return [order, sub, "法式碎花连衣裙 M", "\t3473196049974326153", qty, price, pay, status, payable,
+            merchant_discount, name, phone, "浙江省", "杭州市", "西湖区", "文新街道", "文一西路**号",
+            logistics]
+
+
+def write_csv(path: Path, headers, rows, encoding="utf-8-sig") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding=encoding, newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(headers)
+        w.writerows(rows)
+    return path
+
+
+def write_xlsx(path: Path, headers, rows) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Sheet1")
+    fmt = wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    ws.write_row(0, 0, headers)
+    for r, row in enumerate(rows, start=1):
+        for c, v in enumerate(row):
+            if isinstance(v, dt.datetime):
+                ws.write_datetime(r, c, v, fmt)
+            elif isinstance(v, (int, float)):
+                ws.write_number(r, c, v)
+            elif v is None:
+                pass
+            else:
+                ws.write_string(r, c, v)
+    wb.close()
+    return path
+
+
+def read(path):
+    return io.read_export(path, salt=SALT)
+
+
+def one_folder(tmp_path, *, as_rows=None, order_rows=None):
+    raw = tmp_path / "raw"
+    write_xlsx(raw / "售后单导出-2026-11-01-08-00-00.xlsx", AS_HEADERS, as_rows or [as_row()])
+    write_csv(raw / "订单导出_20261101_080000.csv", ORDER_HEADERS, order_rows or [order_row()])
+    return raw
+
+
+# --------------------------------------------------------------------------------------------
+# IDs and cell cleaning
+# --------------------------------------------------------------------------------------------
+
+
+def test_csv_tab_prefixed_19_digit_id_survives_and_wrappers_are_stripped(tmp_path):
+    rows = [order_row("\t6986853269519810849", order='="4821845786203981633"'),
+            order_row('"\t146701382803677771"', order=' 4821845786203981699 ')]
+    kind, df, bad, n = read(write_csv(tmp_path / "orders.csv", ORDER_HEADERS, rows))
+    assert kind == "orders" and n == 2 and bad.empty
+    assert df["sub_order_id"].tolist() == ["6986853269519810849", "146701382803677771"]
+    assert df["order_id"].tolist() == ["4821845786203981633", "4821845786203981699"]
+    assert df["product_id"].tolist() == ["3473196049974326153"] * 2
+
+
+def test_xlsx_after_sales_file(tmp_path):
+    rows = [
+        as_row(),
+        as_row("\t146701382803677771", "待买家退货", type_="已发货退款", amount="-",
+               apply=dt.datetime(2026, 10, 4, 9, 30, 5), sub_order="\t4821845786203981635"),
+    ]
+    path = write_xlsx(tmp_path / "售后单导出-2026-05-05-08-44-27.xlsx", AS_HEADERS, rows)
+    kind, df, bad, n = read(path)
+    assert kind == "after_sales" and n == 2 and bad.empty
+    assert list(df.columns) == io.frame_columns("after_sales")
+    first = df.iloc[0]
+    assert first["after_sale_id"] == "6986853269519810849"
+    assert first["order_id"] == "4821845786203981633"
+    assert first["sub_order_id"] == "4821845786203981634"
+    assert first["product_id"] == "3473196049974326153"
+    assert first["refund_goods_amount"] == 59.9
+    assert first["apply_time"] == pd.Timestamp("2026-10-03 10:00:00")
+    assert first["reason"] == "不喜欢 / 效果不好"
+    assert first["after_sale_type"] == "return_refund"
+    assert first["status"] == "refund_success" and first["status_group"] == "finished"
+    assert bool(first["is_refund_success"]) is True
+    assert first["source_file"] == path.name and first["source_row"] == 2
+    assert first["export_time"] == pd.Timestamp("2026-05-05 08:44:27")
+    second = df.iloc[1]
+    assert second["after_sale_id"] == "146701382803677771"
+    assert np.isnan(second["refund_goods_amount"])
+    assert second["apply_time"] == pd.Timestamp("2026-10-04 09:30:05")
+    assert second["after_sale_type"] == "refund_shipped"
+    assert second["status_group"] == "in_progress" and not second["is_refund_success"]
+    assert second["source_row"] == 3
+    # columns absent from the file are present and null
+    assert df["refund_shipping_amount"].isna().all() and df["agree_time"].isna().all()
+
+
+def test_xlsx_numeric_ids(tmp_path):
+    rows = [
+        as_row(123456789),                     # int-valued number below 2**53: accepted
+        as_row(6986853269519810849),           # stored as a number: digits already lost
+        as_row("6.98685E+18"),                 # Excel scientific notation as text
+        as_row("69868A3269519810849"),         # not digits at all
+    ]
+    kind, df, bad, n = read(write_xlsx(tmp_path / "as.xlsx", AS_HEADERS, rows))
+    assert n == 4
+    assert df["after_sale_id"].tolist() == ["123456789"]
+    assert bad["row"].tolist() == [3, 4, 5]
+    assert (bad["column"] == "after_sale_id").all()
+    assert "ID stored as a number, digits lost" in bad["reason"].iloc[0]
+    assert "科学计数法" in bad["reason"].iloc[0]
+    assert "ID stored as a number" in bad["reason"].iloc[1]
+    assert bad["value"].iloc[1] == "6.98685E+18"
+    assert "not all digits" in bad["reason"].iloc[2]
+
+
+def test_tab_prefixed_id_in_csv_and_xlsx_identical(tmp_path):
+    rows = [as_row()]
+    _, from_csv, _, _ = read(write_csv(tmp_path / "a.csv", AS_HEADERS, rows))
+    _, from_xlsx, _, _ = read(write_xlsx(tmp_path / "a.xlsx", AS_HEADERS, rows))
+    assert from_csv["after_sale_id"].iloc[0] == from_xlsx["after_sale_id"].iloc[0] == "6986853269519810849"
+    pd.testing.assert_frame_equal(from_csv.drop(columns=["source_file", "export_time"]),
+                                  from_xlsx.drop(columns=["source_file", "export_time"]))
+
+
+def test_null_tokens_in_money_and_time(tmp_path):
+    rows = [as_row(amount="-", finish="-"), as_row("\t1", amount="--", finish=""),
+            as_row("\t2", amount=" ", finish="2026-10-09 08:00:00")]
+    _, df, bad, _ = read(write_csv(tmp_path / "a.csv", AS_HEADERS, rows))
+    assert bad.empty
+    assert df["refund_goods_amount"].isna().all()
+    assert df["finish_time"].isna().tolist() == [True, True, False]
+    assert df["reason"].notna().all()
+
+
+def test_money_formats(tmp_path):
+    rows = [order_row("\t1", payable="¥1,234.50", merchant_discount="店铺券-5.00", price="￥59.9元"),
+            order_row("\t2", payable="1234.567", merchant_discount="-5.00", price="59"),
+            order_row("\t3", payable="0", merchant_discount="-", price=" 1,000 ")]
+    _, df, bad, _ = read(write_csv(tmp_path / "o.csv", ORDER_HEADERS, rows))
+    assert bad.empty
+    assert df["payable_amount"].tolist() == [1234.5, 1234.57, 0.0]
+    assert df["merchant_discount"].iloc[0] == 5.0
+    assert df["merchant_discount"].iloc[1] == -5.0
+    assert np.isnan(df["merchant_discount"].iloc[2])
+    assert df["unit_price"].tolist() == [59.9, 59.0, 1000.0]
+    assert df["quantity"].tolist() == [1, 1, 1]
+
+
+# --------------------------------------------------------------------------------------------
+# headers
+# --------------------------------------------------------------------------------------------
+
+
+def test_full_width_and_half_width_money_headers(tmp_path):
+    half = [h.replace("（元）", "(元)") for h in AS_HEADERS]
+    assert "退商品金额(元)" in half
+    _, a, _, _ = read(write_csv(tmp_path / "full.csv", AS_HEADERS, [as_row()]))
+    _, b, _, _ = read(write_csv(tmp_path / "half.csv", half, [as_row()]))
+    assert a["refund_goods_amount"].iloc[0] == b["refund_goods_amount"].iloc[0] == 59.9
+
+
+def test_legacy_alias_headers(tmp_path):
+    as_legacy = ["申请原因" if h == "售后原因" else h for h in AS_HEADERS]
+    _, df, _, _ = read(write_csv(tmp_path / "a.csv", as_legacy, [as_row(reason="多拍 / 错拍 / 不想要")]))
+    assert df["reason"].iloc[0] == "多拍 / 错拍 / 不想要"
+
+    legacy = [model.LEGACY_ORDER_RENAMES.get(h, h) for h in ORDER_HEADERS] + ["商品规格"]
+    assert "商品名称" in legacy and "商品单价" in legacy
+    kind, df, bad, _ = read(write_csv(tmp_path / "o.csv", legacy, [order_row(price="88.00") + ["M码"]]))
+    assert kind == "orders" and bad.empty
+    assert df["product_name"].iloc[0] == "法式碎花连衣裙 M"
+    assert df["unit_price"].iloc[0] == 88.0
+    assert df["sku_spec"].iloc[0] == "M码"
+
+
+def test_unknown_headers_ignored_and_duplicate_headers_first_wins(tmp_path):
+    headers = AS_HEADERS + ["奇怪的新列", "售后原因"]
+    rows = [as_row(reason="质量问题") + ["whatever", "second copy"]]
+    _, df, bad, _ = read(write_csv(tmp_path / "a.csv", headers, rows))
+    assert bad.empty
+    assert df["reason"].iloc[0] == "质量问题"
+    assert "奇怪的新列" not in df.columns
+
+
+# --------------------------------------------------------------------------------------------
+# encodings
+# --------------------------------------------------------------------------------------------
+
+
+def test_utf8_bom_utf8_and_gb18030_give_identical_frames(tmp_path):
+    rows = [order_row("\t6986853269519810849"), order_row("\t2", status="已关闭", pay="-", name="李**")]
+    frames = []
+    for enc in ("utf-8-sig", "utf-8", "gb18030"):
+        path = write_csv(tmp_path / enc / "订单导出_20261125_091203.csv", ORDER_HEADERS, rows, encoding=enc)
+        kind, df, bad, n = read(path)
+        assert kind == "orders" and n == 2 and bad.empty
+        frames.append(df)
+    assert (tmp_path / "utf-8-sig" / "订单导出_20261125_091203.csv").read_bytes()[:3] == b"\xef\xbb\xbf"
+    for other in frames[1:]:
+        pd.testing.assert_frame_equal(frames[0], other)
+    assert frames[0]["product_name"].iloc[0] == "法式碎花连衣裙 M"
+    assert frames[0]["province"].iloc[0] == "浙江省"
+
+
+# --------------------------------------------------------------------------------------------
+# quarantine
+# --------------------------------------------------------------------------------------------
+
+
+def test_broken_csv_row_is_quarantined_not_fatal(tmp_path):
+    path = tmp_path / "orders.csv"
+    lines = [",".join(ORDER_HEADERS)]
+    lines.append(",".join(order_row("\t1", logistics="-")))
+    lines.append(",".join(order_row("\t2", logistics="-") + ["extra", "fields"]))
+    lines.append(",".join(order_row("\t3", logistics="-")))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    kind, df, bad, n = read(path)
+    assert n == 3
+    assert df["sub_order_id"].tolist() == ["1", "3"]
+    assert df["source_row"].tolist() == [2, 4]
+    assert len(bad) == 1
+    rec = bad.iloc[0]
+    assert rec["file"] == "orders.csv" and rec["row"] == 3
+    assert str(len(ORDER_HEADERS)) in rec["reason"] and str(len(ORDER_HEADERS) + 2) in rec["reason"]
+    assert "expected 18 fields, got 20" in rec["reason"]
+
+
+def test_unparseable_money_time_and_int_are_quarantined_with_column(tmp_path):
+    rows = [as_row("\t1", amount="abc"), as_row("\t2", apply="yesterday"),
+            as_row("\t3", apply="2026-02-30 10:00:00"), as_row("\t4"),
+            as_row("\t5", apply="-"), as_row("-")]
+    _, df, bad, n = read(write_csv(tmp_path / "a.csv", AS_HEADERS, rows))
+    assert n == 6 and df["after_sale_id"].tolist() == ["4"]
+    got = bad[["row", "column", "value"]].values.tolist()
+    assert got == [[2, "refund_goods_amount", "abc"], [3, "apply_time", "yesterday"],
+                   [4, "apply_time", "2026-02-30 10:00:00"], [6, "apply_time", ""],
+                   [7, "after_sale_id", ""]]
+    assert "unparseable money" in bad["reason"].iloc[0] and "退商品金额（元）" in bad["reason"].iloc[0]
+    assert "unparseable date/time" in bad["reason"].iloc[1]
+    assert "required time is empty" in bad["reason"].iloc[3]
+    assert "required ID is empty" in bad["reason"].iloc[4]
+
+    orows = [order_row("\t1", qty="two"), order_row("\t2", pay="-"), order_row("\t3", qty="2")]
+    _, df, bad, _ = read(write_csv(tmp_path / "o.csv", ORDER_HEADERS, orows))
+    assert bad[["row", "column"]].values.tolist() == [[2, "quantity"]]
+    assert "not an integer" in bad["reason"].iloc[0]
+    assert df["sub_order_id"].tolist() == ["2", "3"]  # a null pay_time keeps the row
+    assert pd.isna(df["pay_time"].iloc[0])
+    assert df["quantity"].tolist() == [1, 2]
+
+
+def test_one_quarantine_line_per_row_first_problem_wins(tmp_path):
+    rows = [as_row("6.98685E+18", amount="abc", apply="never")]
+    _, df, bad, n = read(write_csv(tmp_path / "a.csv", AS_HEADERS, rows))
+    assert df.empty and n == 1
+    assert bad["column"].tolist() == ["after_sale_id"]
+
+
+def test_time_formats(tmp_path):
+    finishes = ["2026-10-05 08:00:00", "2026/10/05 08:00:00", "2026-10-05", "2026/10/5",
+                dt.datetime(2026, 10, 5, 8, 0, 0), 46300.5]
+    rows = [as_row(f"\t{i}", finish=f) for i, f in enumerate(finishes, start=1)]
+    _, df, bad, _ = read(write_xlsx(tmp_path / "a.xlsx", AS_HEADERS, rows))
+    assert bad.empty
+    assert df["finish_time"].tolist() == [
+        pd.Timestamp("2026-10-05 08:00:00"), pd.Timestamp("2026-10-05 08:00:00"),
+        pd.Timestamp("2026-10-05"), pd.Timestamp("2026-10-05"),
+        pd.Timestamp("2026-10-05 08:00:00"), pd.Timestamp("2026-10-05 12:00:00"),  # serial day
+    ]
+    assert df["finish_time"].dt.tz is None
+
+
+# --------------------------------------------------------------------------------------------
+# kind detection and bad files
+# --------------------------------------------------------------------------------------------
+
+
+def test_wrong_file_is_rejected_naming_file_and_missing_columns(tmp_path):
+    path = write_csv(tmp_path / "员工名单.csv", ["姓名", "年龄"], [["张三", "30"]])
+    with pytest.raises(ExportFormatError) as err:
+        read(path)
+    msg = str(err.value)
+    assert "员工名单.csv" in msg
+    assert "售后单号" in msg and "售后状态" in msg  # closest kind (tie) → its required headers
+    assert err.value.missing
+
+    # an order file missing one required column names exactly that column
+    headers = [h for h in ORDER_HEADERS if h != "商品数量"]
+    rows = [[v for h, v in zip(ORDER_HEADERS, order_row()) if h != "商品数量"]]
+    with pytest.raises(ExportFormatError) as err:
+        read(write_csv(tmp_path / "orders.csv", headers, rows))
+    assert err.value.missing == ["商品数量"] and "orders.csv" in str(err.value)
+    assert "订单" in str(err.value)
+
+
+def test_corrupt_files_raise_input_error(tmp_path):
+    bad = tmp_path / "售后单.xlsx"
+    bad.write_bytes(b"PK\x03\x04 this is not really a zip file")
+    with pytest.raises(InputError, match="售后单.xlsx"):
+        read(bad)
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(InputError, match="empty.csv"):
+        read(empty)
+
+
+def test_kind_detected_from_headers_not_name(tmp_path):
+    kind, _, _, _ = read(write_csv(tmp_path / "订单导出.csv", AS_HEADERS, [as_row()]))
+    assert kind == "after_sales"
+
+
+# --------------------------------------------------------------------------------------------
+# derived columns
+# --------------------------------------------------------------------------------------------
+
+
+def test_status_and_type_mapping_unknown_kept(tmp_path):
+    rows = [as_row("\t1", "同意退款，退款成功", type_="未发货退款"),
+            as_row("\t2", "火星状态", type_="奇怪类型"),
+            as_row("\t3", "售后关闭", type_="换货"),
+            as_row("\t4", "换货成功", type_="换货"),
+            as_row("\t5", "-", type_="-")]
+    _, df, bad, _ = read(write_csv(tmp_path / "a.csv", AS_HEADERS, rows))
+    assert bad.empty and len(df) == 5
+    assert df["status"].tolist() == ["refund_success", "unknown", "closed", "exchange_done", "unknown"]
+    assert df["status_group"].tolist() == ["finished", "unknown", "closed", "finished", "unknown"]
+    assert df["after_sale_type"].tolist() == ["refund_unshipped", "unknown", "exchange", "exchange",
+                                              "unknown"]
+    assert df["is_refund_success"].tolist() == [True, False, False, False, False]
+    assert df["is_refund_success"].dtype == bool
+
+
+def test_order_status_carrier_and_tracking(tmp_path):
+    rows = [order_row("\t1", logistics="SF0220481613112-顺丰速运,法式碎花连衣裙 M"),
+            order_row("\t2", logistics="-", status="待发货"),
+            order_row("\t3", logistics="YT7788-圆通速递", status="已关闭")]
+    _, df, _, _ = read(write_csv(tmp_path / "o.csv", ORDER_HEADERS, rows))
+    assert df["tracking_no"].iloc[0] == "SF0220481613112"
+    assert df["carrier"].iloc[0] == "顺丰速运"
+    assert pd.isna(df["tracking_no"].iloc[1]) and pd.isna(df["carrier"].iloc[1])
+    assert df["carrier"].iloc[2] == "圆通速递" and df["tracking_no"].iloc[2] == "YT7788"
+    assert df["order_status"].tolist() == ["completed", "awaiting_shipment", "closed"]
+
+
+def test_buyer_key_stable_and_personal_columns_absent(tmp_path):
+    rows = [order_row("\t1"), order_row("\t2"), order_row("\t3", name="李**"),
+            order_row("\t4", name="-", phone="-")]
+    _, df, _, _ = read(write_csv(tmp_path / "o.csv", ORDER_HEADERS, rows))
+    keys = df["buyer_key"].tolist()
+    assert keys[0] == keys[1] and keys[0] != keys[2] and pd.isna(keys[3])
+    assert len(keys[0]) == 16 and all(c in "0123456789abcdef" for c in keys[0])
+    _, again, _, _ = read(write_csv(tmp_path / "o2.csv", ORDER_HEADERS, rows[:1]))
+    assert again["buyer_key"].iloc[0] == keys[0]
+    _, other_salt, _, _ = io.read_export(tmp_path / "o2.csv", salt="another")
+    assert other_salt["buyer_key"].iloc[0] != keys[0]
+
+    personal = set(model.ORDER_PERSONAL_HEADERS) | set(model.AFTER_SALE_DROPPED_HEADERS)
+    assert not personal & set(df.columns)
+    values = set(df.astype(str).to_numpy().ravel())
+    assert not {"王**", "138****1234", "文一西路**号", "文新街道"} & values
+
+    # no receiver columns at all → buyer_key null
+    headers = [h for h in ORDER_HEADERS if h not in ("收件人", "收件人手机号")]
+    rows = [[v for h, v in zip(ORDER_HEADERS, order_row()) if h not in ("收件人", "收件人手机号")]]
+    _, df, _, _ = read(write_csv(tmp_path / "o3.csv", headers, rows))
+    assert df["buyer_key"].isna().all()
+
+
+def test_dtypes(tmp_path):
+    _, a, _, _ = read(write_csv(tmp_path / "a.csv", AS_HEADERS, [as_row()]))
+    _, o, _, _ = read(write_csv(tmp_path / "o.csv", ORDER_HEADERS, [order_row()]))
+    for df, cols in ((a, model.AFTER_SALE_COLUMNS), (o, model.ORDER_COLUMNS)):
+        for c in cols:
+            dtype = df[c.name].dtype
+            if c.kind in (model.ID, model.TEXT):
+                assert isinstance(dtype, pd.StringDtype), (c.name, dtype)
+            elif c.kind == model.MONEY:
+                assert dtype == "float64", c.name
+            elif c.kind == model.INT:
+                assert dtype == "Int64", c.name
+            else:
+                assert str(dtype) in ("datetime64[ns]", "datetime64[us]"), c.name
+        assert df["source_row"].dtype == "int64"
+        assert isinstance(df["source_file"].dtype, pd.StringDtype)
+    assert list(o.columns) == io.frame_columns("orders")
+
+
+def test_export_time_from_name():
+    f = io.export_time_from_name
+    assert f("售后单导出-2026-05-05-08-44-27.xlsx") == dt.datetime(2026, 5, 5, 8, 44, 27)
+    assert f("售后单-2026-05-18 00_34_04.xlsx") == dt.datetime(2026, 5, 18, 0, 34, 4)
+    assert f("订单导出_20261125_091203.csv") == dt.datetime(2026, 11, 25, 9, 12, 3)
+    assert f("orders_20261125091203_part1.csv") == dt.datetime(2026, 11, 25, 9, 12, 3)
+    assert f("订单.csv") is None
+
+
+def test_export_time_falls_back_to_mtime(tmp_path):
+    path = write_csv(tmp_path / "orders.csv", ORDER_HEADERS, [order_row()])
+    stamp = dt.datetime(2026, 3, 4, 5, 6, 7).timestamp()
+    os.utime(path, (stamp, stamp))
+    _, df, _, _ = read(path)
+    assert df["export_time"].iloc[0] == pd.Timestamp("2026-03-04 05:06:07")
+
+
+# --------------------------------------------------------------------------------------------
+# folder: duplicates, accounting, cache
+# --------------------------------------------------------------------------------------------
+
+
+def test_overlapping_batches_newest_export_wins(tmp_path):
+    raw = tmp_path / "raw"
+    write_xlsx(raw / "售后单导出-2026-11-01-08-00-00.xlsx", AS_HEADERS,
+               [as_row("\t100", "待商家处理"), as_row("\t101", "待买家退货")])
+    write_xlsx(raw / "售后单导出-2026-11-05-08-00-00.xlsx", AS_HEADERS,
+               [as_row("\t101", "同意退款，退款成功"), as_row("\t102", "售后关闭"),
+                as_row("\t102", "售后关闭")])  # an exact duplicate inside the file
+    write_csv(raw / "订单导出_20261101_080000.csv", ORDER_HEADERS, [order_row("\t1"), order_row("\t2")])
+    write_csv(raw / "订单导出_20261102_080000.csv", ORDER_HEADERS,
+              [order_row("\t2", status="已关闭"), order_row("\t3")])
+    (raw / "README.md").write_text("notes")
+    (raw / ".gitkeep").write_text("")
+    data = io.ingest(raw, tmp_path / "processed", salt=SALT)
+
+    a = data.after_sales.set_index("after_sale_id")
+    assert sorted(a.index) == ["100", "101", "102"]
+    assert a.loc["101", "status"] == "refund_success"
+    assert a.loc["101", "source_file"] == "售后单导出-2026-11-05-08-00-00.xlsx"
+    assert a.loc["102", "source_row"] == 4  # the later row of the exact duplicate
+    o = data.orders.set_index("sub_order_id")
+    assert o.loc["2", "order_status"] == "closed"
+
+    acc = data.accounting.set_index("file")
+    assert acc.loc["售后单导出-2026-11-01-08-00-00.xlsx", ["rows_read", "rows_kept", "duplicates", "rejected"]].tolist() == [2, 1, 1, 0]
+    assert acc.loc["售后单导出-2026-11-05-08-00-00.xlsx", ["rows_read", "rows_kept", "duplicates", "rejected"]].tolist() == [3, 2, 1, 0]
+    assert acc.loc["订单导出_20261101_080000.csv", "duplicates"] == 1
+    assert acc.loc["订单导出_20261101_080000.csv", "kind"] == "orders"
+    assert (acc["rows_read"] == acc["rows_kept"] + acc["duplicates"] + acc["rejected"]).all()
+    assert data.data_quality() == {"rows_read": 9, "rows_kept": 6, "duplicates": 3, "rejected": 0}
+    assert all(type(v) is int for v in data.data_quality().values())
+    assert data.skipped == [".gitkeep", "README.md"]
+    text = data.summary()
+    assert "售后单 2" in text and "订单 2" in text and "quarantine" in text and "README.md" in text
+
+
+def test_newest_wins_by_export_time_not_file_name(tmp_path):
+    raw = tmp_path / "raw"
+    # file name order and export time order disagree: export time decides
+    write_csv(raw / "b-售后单-2026-05-01 00_00_00.csv", AS_HEADERS, [as_row("\t7", "待商家处理")])
+    write_csv(raw / "a-售后单-2026-05-18 00_34_04.csv", AS_HEADERS, [as_row("\t7", "售后关闭")])
+    write_csv(raw / "o.csv", ORDER_HEADERS, [order_row()])
+    data = io.ingest(raw, tmp_path / "p", salt=SALT)
+    assert data.after_sales["status_raw"].tolist() == ["售后关闭"]
+
+
+def test_ingest_accounts_for_rejected_rows_and_writes_quarantine(tmp_path):
+    raw = one_folder(tmp_path, as_rows=[as_row("\t1"), as_row("\t2", amount="n/a"),
+                                        as_row(6986853269519810849)])
+    processed = tmp_path / "processed"
+    data = io.ingest(raw, processed, salt=SALT)
+    assert data.data_quality() == {"rows_read": 4, "rows_kept": 2, "duplicates": 0, "rejected": 2}
+    q = pd.read_csv(processed / "quarantine.csv", encoding="utf-8-sig", dtype=str)
+    assert list(q.columns) == ["file", "row", "column", "reason", "value"]
+    assert q["row"].tolist() == ["3", "4"]
+    assert q["column"].tolist() == ["refund_goods_amount", "after_sale_id"]
+    assert (processed / "quarantine.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert str(data.quarantine_path) in data.summary()
+
+
+def test_empty_quarantine_is_header_only(tmp_path):
+    processed = tmp_path / "processed"
+    io.ingest(one_folder(tmp_path), processed, salt=SALT)
+    text = (processed / "quarantine.csv").read_text(encoding="utf-8-sig")
+    assert text.strip() == "file,row,column,reason,value"
+
+
+def test_folder_without_orders_or_after_sales_or_anything(tmp_path):
+    only_orders = tmp_path / "only_orders"
+    write_csv(only_orders / "订单.csv", ORDER_HEADERS, [order_row()])
+    with pytest.raises(InputError, match="no 订单 export|no 售后单 export") as err:
+        io.ingest(only_orders, tmp_path / "p1", salt=SALT)
+    assert "no 售后单 export found in" in str(err.value)
+
+    only_as = tmp_path / "only_as"
+    write_csv(only_as / "售后.csv", AS_HEADERS, [as_row()])
+    with pytest.raises(InputError) as err:
+        io.ingest(only_as, tmp_path / "p2", salt=SALT)
+    assert "no 订单 export found in" in str(err.value) and "denominators" in str(err.value)
+
+    nothing = tmp_path / "nothing"
+    nothing.mkdir()
+    (nothing / "README.md").write_text("x")
+    with pytest.raises(InputError, match="no 抖店 exports"):
+        io.ingest(nothing, tmp_path / "p3", salt=SALT)
+
+    with pytest.raises(InputError, match="not found"):
+        io.ingest(tmp_path / "missing", tmp_path / "p4", salt=SALT)
+
+
+def test_a_non_export_in_the_folder_fails_naming_it(tmp_path):
+    raw = one_folder(tmp_path)
+    write_csv(raw / "people.csv", ["姓名", "年龄"], [["张三", "30"]])
+    with pytest.raises(ExportFormatError, match="people.csv"):
+        io.ingest(raw, tmp_path / "p", salt=SALT)
+
+
+def test_cache_reused_then_rebuilt_when_raw_changes(tmp_path, monkeypatch):
+    raw = one_folder(tmp_path)
+    processed = tmp_path / "processed"
+    first = io.ingest(raw, processed, salt=SALT)
+    assert not first.from_cache
+    for name in ("after_sales.parquet", "orders.parquet", "accounting.parquet", "quarantine.csv",
+                 "manifest.json"):
+        assert (processed / name).is_file()
+    assert not [p for p in processed.iterdir() if p.name.endswith(".tmp")]
+    manifest = json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
+    assert SALT not in json.dumps(manifest)
+    assert manifest["salt_fingerprint"] and manifest["kit_version"] == rk.__version__
+    assert {f["name"] for f in manifest["files"]} == {p.name for p in raw.iterdir()}
+    assert all({"name", "size", "mtime_ns"} <= set(f) for f in manifest["files"])
+
+    def boom(*a, **k):
+        raise AssertionError("read_export must not be called when the cache is fresh")
+
+    monkeypatch.setattr(io, "read_export", boom)
+    second = io.ingest(raw, processed, salt=SALT)
+    assert second.from_cache
+    pd.testing.assert_frame_equal(first.after_sales, second.after_sales)
+    pd.testing.assert_frame_equal(first.orders, second.orders)
+    pd.testing.assert_frame_equal(first.accounting, second.accounting)
+    pd.testing.assert_frame_equal(first.quarantine, second.quarantine)
+    assert second.data_quality() == first.data_quality()
+
+    # a touched raw file, force=True or another salt → rebuild
+    for kwargs in ({"force": True}, {"salt": "other"}):
+        with pytest.raises(AssertionError, match="must not be called"):
+            io.ingest(raw, processed, **{"salt": SALT, **kwargs})
+    path = next(raw.glob("*.csv"))
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    with pytest.raises(AssertionError, match="must not be called"):
+        io.ingest(raw, processed, salt=SALT)
+    monkeypatch.undo()
+    third = io.ingest(raw, processed, salt=SALT)
+    assert not third.from_cache
+    assert io.ingest(raw, processed, salt=SALT).from_cache
+
+
+def test_cache_with_quarantine_round_trips(tmp_path):
+    raw = one_folder(tmp_path, as_rows=[as_row("\t1"), as_row("\t2", apply="-")])
+    processed = tmp_path / "processed"
+    first = io.ingest(raw, processed, salt=SALT)
+    second = io.ingest(raw, processed, salt=SALT)
+    assert second.from_cache and len(second.quarantine) == 1
+    pd.testing.assert_frame_equal(first.quarantine, second.quarantine)
+    assert second.quarantine["value"].iloc[0] == ""
+
+
+def test_personal_data_not_in_cache(tmp_path):
+    raw = one_folder(tmp_path)
+    processed = tmp_path / "processed"
+    data = io.ingest(raw, processed, salt=SALT)
+    personal = set(model.ORDER_PERSONAL_HEADERS) | set(model.AFTER_SALE_DROPPED_HEADERS)
+    for df in (data.after_sales, data.orders):
+        assert not personal & set(df.columns)
+    for name in ("after_sales.parquet", "orders.parquet"):
+        blob = (processed / name).read_bytes()
+        for secret in ("138****1234", "文一西路**号", "文新街道", "张**", "客服小王", "王**"):
+            assert secret.encode("utf-8") not in blob, (name, secret)
+        cached = pd.read_parquet(processed / name)
+        assert not personal & set(cached.columns)
+    assert data.orders["buyer_key"].notna().all()
+
+
+def test_rk_load(tmp_path, monkeypatch):
+    monkeypatch.setenv("RETURNS_KIT_SALT", SALT)
+    raw = one_folder(tmp_path / "data")
+    data = rk.load(raw)
+    assert isinstance(data, rk.Dataset)
+    assert (tmp_path / "data" / "processed" / "manifest.json").is_file()
+    assert len(data.after_sales) == 1 and len(data.orders) == 1
+    assert data.orders["buyer_key"].iloc[0] == io.read_export(next(raw.glob("*.csv")), salt=SALT)[1]["buyer_key"].iloc[0]
+    assert "Dataset" in repr(data)
+    assert rk.load(raw).from_cache
+
+
+def test_blank_rows_are_not_data(tmp_path):
+    path = tmp_path / "o.csv"
+    lines = [",".join(ORDER_HEADERS), ",".join(order_row("\t1", logistics="-")),
+             "," * (len(ORDER_HEADERS) - 1), "", ",".join(order_row("\t2", logistics="-")),
+             "," * (len(ORDER_HEADERS) - 1)]
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    _, df, bad, n = read(path)
+    assert n == 2 and bad.empty
+    assert df["sub_order_id"].tolist() == ["1", "2"]
+    assert df["source_row"].tolist() == [2, 4]  # blank line is not a record; ",,,," is row 3
+
+    rows = [as_row("\t1"), [None] * len(AS_HEADERS), as_row("\t2")]
+    _, df, bad, n = read(write_xlsx(tmp_path / "a.xlsx", AS_HEADERS, rows))
+    assert n == 2 and df["source_row"].tolist() == [2, 4]
+
+
+def test_damaged_utf8_csv_is_an_input_error(tmp_path):
+    path = tmp_path / "o.csv"
+    good = write_csv(tmp_path / "tmp.csv", ORDER_HEADERS, [order_row(f"\t{i}") for i in range(20000)])
+    row = order_row("\t9", logistics="-")
+    row[2] = "PLACEHOLDER"
+    damaged = ",".join(row).encode("utf-8").replace(b"PLACEHOLDER", b"\xff\xfe") + b"\n"
+    path.write_bytes(good.read_bytes() + damaged)
+    assert path.stat().st_size > 1 << 20
+    with pytest.raises(InputError, match="o.csv"):
+        read(path)
+
+
+def test_damaged_cache_is_rebuilt(tmp_path):
+    raw = one_folder(tmp_path)
+    processed = tmp_path / "processed"
+    io.ingest(raw, processed, salt=SALT)
+    (processed / "orders.parquet").write_bytes(b"garbage")
+    data = io.ingest(raw, processed, salt=SALT)
+    assert not data.from_cache and len(data.orders) == 1
+    assert io.ingest(raw, processed, salt=SALT).from_cache

@@ -1,0 +1,142 @@
+"""Fonts and theme: Chinese renders with no missing-glyph warnings."""
+
+from __future__ import annotations
+
+import io
+import sys
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+from matplotlib.ft2font import FT2Font  # noqa: E402
+
+from returns_kit import plots  # noqa: E402
+
+TITLE = "退货率 — 新疆维吾尔自治区, 顺丰速运, −5%"
+TICKS = ["广东省", "浙江省", "内蒙古自治区", "中通快递", "极兔速递", "品退率"]
+
+
+def _draw_and_save() -> bytes:
+    fig, ax = plt.subplots()
+    try:
+        ax.bar(TICKS, [0.12, -0.05, 0.3, 0.08, 0.02, 0.15])
+        ax.set_title(TITLE)
+        ax.set_xlabel("省份 / 承运商")
+        ax.set_ylabel("退货率（%）")
+        ax.legend(["本月 2026-10"])
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+        return buf.getvalue()
+    finally:
+        plt.close(fig)
+
+
+def test_setup_fonts_returns_cjk_family_and_sets_fallback_list():
+    family = plots.setup_fonts()
+    assert family.lower() in {f.lower() for f in plots.CJK_FAMILIES}
+    assert matplotlib.rcParams["font.family"] == ["DejaVu Sans", family]
+    assert matplotlib.rcParams["axes.unicode_minus"] is True
+    names = {e.name for e in font_manager.fontManager.ttflist}
+    assert family in names
+
+
+def test_pip_font_preferred_when_installed():
+    pytest.importorskip("noto_cjk_sans_otc")
+    assert plots.setup_fonts() == "Noto Sans CJK SC"
+    path, index = plots.cjk_font_file()
+    assert path.endswith("NotoSansCJK-Regular.ttc")
+    assert FT2Font(path, face_index=index).family_name == "Noto Sans CJK SC"
+
+
+def test_chinese_figure_renders_without_any_warning():
+    plots.setup_fonts()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        png = _draw_and_save()
+    assert png.startswith(b"\x89PNG")
+
+
+def test_font_file_has_the_glyphs():
+    family = plots.setup_fonts()
+    path, index = plots.cjk_font_file(family)
+    face = FT2Font(path, face_index=index)
+    for ch in "".join([TITLE, *TICKS]):
+        if ch.isspace() or ord(ch) < 128 or ch in "—−":
+            continue  # Latin, digits, dash and minus come from DejaVu Sans
+        assert face.get_char_index(ord(ch)) != 0, ch
+    assert plots.missing_glyphs(TITLE + "".join(TICKS)) == set()
+
+
+def test_missing_glyphs_reports_unknown_characters():
+    plots.setup_fonts()
+    assert plots.missing_glyphs("\U00013000 退货") == {"\U00013000"}  # Egyptian hieroglyph
+
+
+def test_theme_keeps_family_list_and_sets_figure_defaults():
+    family = plots.setup_fonts()
+    plots.theme()
+    rc = matplotlib.rcParams
+    assert rc["font.family"] == ["DejaVu Sans", family]
+    assert rc["axes.unicode_minus"] is True
+    assert rc["figure.figsize"][0] == pytest.approx(7.5)
+    assert rc["figure.dpi"] == pytest.approx(110)
+    assert rc["savefig.bbox"] == "tight"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _draw_and_save()
+
+
+def test_seaborn_reset_then_theme_restores_fonts():
+    import seaborn as sns
+
+    family = plots.setup_fonts()
+    sns.set_theme()  # resets font.family to sans-serif
+    assert matplotlib.rcParams["font.family"] != ["DejaVu Sans", family]
+    plots.theme()
+    assert matplotlib.rcParams["font.family"] == ["DejaVu Sans", family]
+
+
+def test_repeat_calls_are_idempotent_and_cheap():
+    first = plots.setup_fonts()
+    n_fonts = len(font_manager.fontManager.ttflist)
+    for _ in range(5):
+        assert plots.setup_fonts() == first
+        plots.theme()
+    assert len(font_manager.fontManager.ttflist) == n_fonts
+    assert matplotlib.rcParams["font.family"] == ["DejaVu Sans", first]
+
+
+def test_falls_back_to_a_system_font_without_the_pip_package(monkeypatch):
+    """Without noto_cjk_sans_otc a registered CJK family is found by name."""
+    family = plots.setup_fonts()  # make sure some CJK family is registered
+    monkeypatch.setitem(sys.modules, "noto_cjk_sans_otc", None)  # import now fails
+    monkeypatch.setattr(plots, "_state", {})
+    assert plots._pip_font() is None
+    assert plots.setup_fonts() == family  # the already-registered face counts as "system"
+
+
+def test_clear_error_when_no_cjk_font_exists(monkeypatch):
+    monkeypatch.setitem(sys.modules, "noto_cjk_sans_otc", None)
+    monkeypatch.setattr(plots, "_state", {})
+    monkeypatch.setattr(plots, "_registered_families", lambda: {"dejavu sans": "DejaVu Sans"})
+    monkeypatch.setattr(plots, "_scan_system_fonts", lambda: None)
+    with pytest.raises(RuntimeError, match="noto-cjk-sans-otc"):
+        plots.setup_fonts()
+
+
+@pytest.mark.parametrize("name", [
+    "NotoSansCJK-Regular.ttc", "NotoSansCJKsc-Regular.otf", "SourceHanSansSC-Regular.otf",
+    "msyh.ttc", "simhei.ttf", "PingFang.ttc", "Hiragino Sans GB.ttc", "STHeiti Light.ttc",
+    "wqy-microhei.ttc"])
+def test_system_cjk_font_files_are_recognised(name):
+    assert plots._CJK_FILE_RE.search(name)
+
+
+def test_latin_only_font_files_are_not_scanned():
+    for name in ("DejaVuSans.ttf", "LiberationSans-Regular.ttf", "Arial.ttf"):
+        assert not plots._CJK_FILE_RE.search(name)

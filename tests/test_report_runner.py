@@ -1,0 +1,412 @@
+"""Report runner pieces: parameters, papermill execution, HTML rendering, atomic writes.
+
+Tiny notebooks are built with nbformat; no real data is needed (``run_report`` is tested end to
+end elsewhere).  Kernel starts cost a couple of seconds each, so the executed chapters are shared
+through a module-scoped fixture.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import os
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from returns_kit import report
+from returns_kit.errors import NotebookError, ParameterError
+
+SECRET = "SENTINEL-do-not-leak-7f3a"
+PNG_1PX = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+
+PARAMS_CH1 = '''month: str = "2026-10"  # 报告月份
+raw_dir: str = "data/raw"  # 抖店导出目录
+min_orders: int = 30  # 最少订单数
+show_all: bool = False  # 显示全部商品
+'''
+
+PARAMS_CH2 = '''month: str = "2026-10"  # 报告月份
+conf_dir: str = "conf"  # 配置目录
+threshold: float = 0.2  # 预警阈值
+min_orders: int = 30  # 最少订单数
+'''
+
+CHART_CODE = '''import sys
+import pandas as pd
+import matplotlib.pyplot as plt
+from returns_kit import plots
+plots.theme()
+df = pd.DataFrame({"省份": ["广东省", "新疆维吾尔自治区", "浙江省"], "退货率": [0.12, 0.31, -0.05]})
+print("SOURCE_MARKER_PRINTED", month, min_orders, type(min_orders).__name__, show_all)
+print("警告：测试 stderr 输出", file=sys.stderr)
+fig, ax = plt.subplots()
+ax.bar(df["省份"], df["退货率"])
+ax.set_title("退货率 — 新疆维吾尔自治区, 顺丰速运, −5%")
+plt.show()
+df
+'''
+
+TABLE_CODE = '''import pandas as pd
+pd.DataFrame({"承运商": ["顺丰速运", "中通快递"], "阈值": [threshold, threshold * 2]})
+'''
+
+
+def _nb(cells) -> nbformat.NotebookNode:
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    nb.cells = cells
+    return nb
+
+
+def _params_cell(source: str):
+    cell = new_code_cell(source)
+    cell.metadata["tags"] = ["parameters"]
+    return cell
+
+
+def _write(folder: Path, name: str, nb) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    with open(path, "w", encoding="utf-8") as fh:
+        nbformat.write(nb, fh)
+    return path
+
+
+def _chapters(folder: Path) -> list[Path]:
+    plumbing = new_code_cell("REMOVE_CELL_MARKER = 1")
+    plumbing.metadata["tags"] = ["remove_cell"]
+    ch1 = _nb([
+        _params_cell(PARAMS_CH1),
+        new_markdown_cell("# 第一章 测试\n\n本章检查数据调取。"),
+        plumbing,
+        new_code_cell(CHART_CODE),
+    ])
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "logo.png").write_bytes(base64.b64decode(PNG_1PX))
+    ch2 = _nb([
+        _params_cell(PARAMS_CH2),
+        new_markdown_cell("# 第二章 对比\n\n![店铺标志](logo.png)\n\n## 承运商"),
+        new_code_cell(TABLE_CODE),
+    ])
+    return [_write(folder, "01_数据调取.ipynb", ch1), _write(folder, "02_数据来源对比.ipynb", ch2)]
+
+
+@pytest.fixture(scope="module")
+def chapters(tmp_path_factory) -> list[Path]:
+    return _chapters(tmp_path_factory.mktemp("notebooks"))
+
+
+@pytest.fixture(scope="module")
+def executed(chapters, tmp_path_factory) -> list[Path]:
+    per_nb = report.validate_params(chapters, {"min_orders": "12", "show_all": "是"},
+                                    base={"month": "2026-09", "raw_dir": "/abs/raw",
+                                          "conf_dir": "/abs/conf"})
+    run_dir = tmp_path_factory.mktemp("run")
+    return report.execute_chapters(chapters, per_nb, run_dir, timeout=120, progress=False)
+
+
+@pytest.fixture(scope="module")
+def rendered(executed) -> tuple[str, list]:
+    found: list = []
+    html = report.render_html(executed, "抖店退货分析月报 2026-09", subtitle="报告月份 2026-09",
+                              warnings=found)
+    return html, found
+
+
+# ----------------------------------------------------------------------------- discovery
+
+
+def test_discover_notebooks_sorted_and_filtered(tmp_path):
+    for name in ("03_c.ipynb", "01_a.ipynb", "09_extra.ipynb", "scratch.ipynb", "02_b.ipynb"):
+        (tmp_path / name).write_text("{}", encoding="utf-8")
+    assert [p.name for p in report.discover_notebooks(tmp_path)] == [
+        "01_a.ipynb", "02_b.ipynb", "03_c.ipynb"]
+
+
+def test_discover_notebooks_errors_when_empty(tmp_path):
+    with pytest.raises(ParameterError, match="01_"):
+        report.discover_notebooks(tmp_path)
+    with pytest.raises(ParameterError, match="does not exist"):
+        report.discover_notebooks(tmp_path / "missing")
+
+
+def test_notebook_parameters_types_defaults_help(chapters):
+    params = report.notebook_parameters(chapters[0])
+    assert params["month"] == {"type": "str", "default": '"2026-10"', "help": "报告月份"}
+    assert params["min_orders"]["type"] == "int"
+    assert params["show_all"]["type"] == "bool"
+
+
+# ----------------------------------------------------------------------------- parameters
+
+
+def test_validate_unknown_parameter_names_it_and_lists_known(chapters):
+    with pytest.raises(ParameterError) as info:
+        report.validate_params(chapters, {"min_order": "5"})
+    message = str(info.value)
+    assert "'min_order'" in message
+    assert "min_orders" in message and "threshold" in message
+
+
+def test_validate_bad_int_value(chapters):
+    with pytest.raises(ParameterError) as info:
+        report.validate_params(chapters, {"min_orders": "abc"})
+    message = str(info.value)
+    assert "min_orders" in message and "'abc'" in message and "int" in message
+
+
+def test_validate_converts_and_splits_per_notebook(chapters):
+    per_nb = report.validate_params(
+        chapters, {"min_orders": "30", "threshold": "0.25", "show_all": "true"},
+        base={"month": "2026-10", "raw_dir": "/r", "conf_dir": "/c", "processed_dir": "/p"})
+    ch1, ch2 = (per_nb[p] for p in chapters)
+    assert ch1 == {"month": "2026-10", "raw_dir": "/r", "min_orders": 30, "show_all": True}
+    assert ch2 == {"month": "2026-10", "conf_dir": "/c", "threshold": 0.25, "min_orders": 30}
+    assert isinstance(ch1["min_orders"], int)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("true", True), ("False", False), ("1", True), ("0", False), ("是", True), ("否", False)])
+def test_bool_spellings(text, expected):
+    assert report.convert_value("show_all", text, "bool") is expected
+
+
+def test_bad_bool_and_float(chapters):
+    with pytest.raises(ParameterError, match="show_all"):
+        report.validate_params(chapters, {"show_all": "maybe"})
+    with pytest.raises(ParameterError, match="threshold"):
+        report.validate_params(chapters, {"threshold": "high"})
+
+
+def test_str_param_stays_a_string():
+    # papermill's -p would turn 202402 into an int; the declared type wins here
+    assert report.convert_value("month", "202402", "str") == "202402"
+
+
+@pytest.mark.parametrize("name", [
+    "feishu_webhook", "api_token", "client_secret", "db_password", "access_id", "app_key", "key"])
+def test_secret_looking_names_refused(chapters, name):
+    with pytest.raises(ParameterError, match="environment variables or conf/local"):
+        report.validate_params(chapters, {name: SECRET})
+
+
+def test_webhook_value_refused(chapters):
+    with pytest.raises(ParameterError, match="webhook"):
+        report.validate_params(
+            chapters, {"min_orders": "https://open.feishu.cn/open-apis/bot/v2/hook/abc"})
+
+
+def test_base_params_cannot_be_overridden(chapters):
+    with pytest.raises(ParameterError, match="--month"):
+        report.validate_params(chapters, {"month": "2026-01"}, base={"month": "2026-10"})
+
+
+# ----------------------------------------------------------------------------- execution
+
+
+def test_executed_notebooks_exist_with_injected_values(executed, chapters):
+    assert [p.name for p in executed] == [p.name for p in chapters]
+    nb = nbformat.read(executed[0], as_version=4)
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
+                   for o in c.get("outputs", []) if o.get("name") == "stdout")
+    assert "SOURCE_MARKER_PRINTED 2026-09 12 int True" in text
+    assert not any(o.output_type == "error" for c in nb.cells if c.cell_type == "code"
+                   for o in c.outputs)
+
+
+def test_render_html_page_basics(rendered):
+    html, _ = rendered
+    assert '<html lang="zh"' in html
+    assert "<title>抖店退货分析月报 2026-09</title>" in html
+    assert '<meta charset="utf-8"' in html
+    assert 'name="viewport"' in html
+    assert "第一章 测试" in html and "第二章 对比" in html
+
+
+def test_render_html_has_toc_linking_to_each_chapter(rendered):
+    html, _ = rendered
+    toc = re.search(r'<nav[^>]*class="rk-toc".*?</nav>', html, re.S).group(0)
+    assert 'href="#chapter-01"' in toc and "第一章 测试" in toc
+    assert 'href="#chapter-02"' in toc and "第二章 对比" in toc
+    assert 'id="chapter-01"' in html and 'id="chapter-02"' in html
+    end_of_toc = html.index("</nav>")
+    anchor1, anchor2 = html.index('id="chapter-01"'), html.index('id="chapter-02"')
+    assert end_of_toc < anchor1 < html.index("第一章 测试", end_of_toc) < anchor2
+    assert anchor2 < html.index("第二章 对比", end_of_toc)
+
+
+def test_render_html_has_inline_chart_and_tables(rendered):
+    html, _ = rendered
+    assert 'src="data:image/png;base64,' in html
+    assert html.count('class="dataframe"') >= 2
+    assert "新疆维吾尔自治区" in html and "顺丰速运" in html
+    assert "SOURCE_MARKER_PRINTED" in html  # stdout stays
+    assert 'src="logo.png"' not in html  # the markdown image is embedded too
+    assert html.count('src="data:image/png;base64,') >= 2
+
+
+def test_render_html_has_no_code_params_stderr_or_cdn(rendered):
+    html, _ = rendered
+    for absent in ("print(", "plots.theme()", "import pandas", "min_orders: int",
+                   "报告月份\n", "injected-parameters", "REMOVE_CELL_MARKER", "papermill",
+                   'data-mime-type="application/vnd.jupyter.stderr"', "测试 stderr 输出", "In&nbsp;[",
+                   '<script src="http', '<link href="http', "cdnjs", "@import url(http",
+                   'src="//'):
+        assert absent not in html, absent
+    report.check_self_contained(html)
+
+
+def test_stderr_collected_as_warnings(rendered):
+    _, found = rendered
+    assert any("测试 stderr 输出" in w.text for w in found)
+    assert all(not w.missing_glyphs for w in found)  # fonts set up: no glyph warnings
+    assert all(w.chapter.startswith("01") for w in found)
+
+
+def test_missing_glyph_stderr_is_flagged(tmp_path):
+    cell = new_code_cell("")
+    cell.outputs = [nbformat.v4.new_output(
+        "stream", name="stderr",
+        text="UserWarning: Glyph 36864 (\\N{CJK UNIFIED IDEOGRAPH-9000}) missing from font(s) "
+             "DejaVu Sans.\n")]
+    path = _write(tmp_path, "01_x.ipynb", _nb([new_markdown_cell("# 标题"), cell]))
+    found: list = []
+    html = report.render_html([path], "t", warnings=found)
+    assert "missing from font" not in html
+    assert len(found) == 1 and found[0].missing_glyphs
+    assert "MISSING CHINESE GLYPHS" in str(found[0])
+
+
+def test_check_self_contained_rejects_cdn():
+    for bad in ('<script src="https://cdn.x/y.js"></script>', '<link href="http://x/y.css">',
+                "<style>@import url(https://fonts.x/css);</style>", '<img src="//x/y.png">'):
+        with pytest.raises(report.ReportRenderError):
+            report.check_self_contained(bad)
+    for bad in ('<div style="background: url(https://x/y.png)">', "<img srcset='//x/y.png 2x'>",
+                "<style>.a { background: url( '//x/y.png') }</style>"):
+        with pytest.raises(report.ReportRenderError):
+            report.check_self_contained(bad)
+    # links are fine (nothing is fetched until clicked), and so is escaped buyer text
+    report.check_self_contained(
+        '<a href="https://example.com">来源</a><img src="data:image/png;base64,AAAA">'
+        "<td>买家备注：看 url(https://x.cn) 和 &lt;script src=&quot;http://x&quot;&gt;</td>")
+
+
+def test_failing_notebook_raises_notebook_error_with_executed_path(tmp_path):
+    src = _write(tmp_path / "nbs", "03_失败.ipynb", _nb([
+        _params_cell('month: str = "2026-10"  # 报告月份'),
+        new_markdown_cell("# 第三章 失败"),
+        new_code_cell("1 / 0"),
+    ]))
+    run_dir = tmp_path / "run"
+    with pytest.raises(NotebookError) as info:
+        report.execute_chapters([src], {src: {"month": "2026-10"}}, run_dir, timeout=60,
+                                progress=False)
+    err = info.value
+    assert err.exit_code == 1
+    assert err.executed == run_dir / "03_失败.ipynb"
+    assert err.executed.exists()
+    assert str(err.executed) in str(err)
+    assert "第3章" in str(err) and "ZeroDivisionError" in str(err)
+
+
+def test_timeout_raises_notebook_error_and_marks_the_notebook(tmp_path):
+    src = _write(tmp_path / "nbs", "04_超时.ipynb", _nb([
+        new_markdown_cell("# 第四章 超时"),
+        new_code_cell("import time\ntime.sleep(30)"),
+    ]))
+    run_dir = tmp_path / "run"
+    with pytest.raises(NotebookError) as info:
+        report.execute_chapters([src], {}, run_dir, timeout=2, progress=False)
+    err = info.value
+    assert "timeout" in str(err).lower()
+    assert err.executed.exists() and str(err.executed) in str(err)
+    nb = nbformat.read(err.executed, as_version=4)
+    assert nb.metadata["papermill"]["exception"] is True  # papermill alone says "completed"
+    assert "papermill-error-cell-tag" in nb.cells[0].metadata["tags"]
+
+
+def test_dead_kernel_raises_notebook_error(tmp_path):
+    src = _write(tmp_path / "nbs", "05_崩溃.ipynb", _nb([
+        new_markdown_cell("# 第五章 崩溃"),
+        new_code_cell("import os\nos._exit(1)"),
+    ]))
+    with pytest.raises(NotebookError, match="DeadKernelError") as info:
+        report.execute_chapters([src], {}, tmp_path / "run", timeout=60, progress=False)
+    assert info.value.executed.exists()
+
+
+def test_missing_kernel_raises_notebook_error_and_writes_the_notebook(tmp_path, monkeypatch):
+    src = _write(tmp_path / "nbs", "06_无内核.ipynb", _nb([new_markdown_cell("# 第六章")]))
+    monkeypatch.setattr(report, "KERNEL_NAME", "no-such-kernel-returns-kit")
+    with pytest.raises(NotebookError, match="NoSuchKernel.*ipykernel") as info:
+        report.execute_chapters([src], {}, tmp_path / "run", timeout=60, progress=False)
+    executed = info.value.executed
+    assert executed == tmp_path / "run" / "06_无内核.ipynb" and executed.exists()
+    assert nbformat.read(executed, as_version=4).metadata["papermill"]["exception"] is True
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+def test_write_report_writes_utf8_and_nan_as_null(tmp_path):
+    metrics = {"month": "2026-10", "cohort_view": {"refund_rate_count": float("nan"),
+                                                   "paid_amount": 1234.5},
+               "provinces": [{"province": "新疆维吾尔自治区", "refund_rate": math.inf}]}
+    index = report.write_report(tmp_path / "2026-10", "<html lang=\"zh\">退货</html>", metrics)
+    assert index == tmp_path / "2026-10" / "index.html"
+    assert index.read_text(encoding="utf-8") == "<html lang=\"zh\">退货</html>"
+    raw = (tmp_path / "2026-10" / "metrics.json").read_text(encoding="utf-8")
+    assert "新疆维吾尔自治区" in raw and "NaN" not in raw and "Infinity" not in raw
+    data = json.loads(raw)
+    assert data["cohort_view"]["refund_rate_count"] is None
+    assert data["provinces"][0]["refund_rate"] is None
+    assert sorted(p.name for p in (tmp_path / "2026-10").iterdir()) == [
+        "index.html", "metrics.json"]  # no temp files left
+
+
+def test_write_report_failure_keeps_previous_report(tmp_path, monkeypatch):
+    month_dir = tmp_path / "2026-10"
+    report.write_report(month_dir, "<html>旧报告</html>", {"month": "2026-10", "v": 1})
+
+    def boom(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(report.os, "replace", boom)
+    with pytest.raises(OSError):
+        report.write_report(month_dir, "<html>新报告</html>", {"month": "2026-10", "v": 2})
+    monkeypatch.undo()
+    assert (month_dir / "index.html").read_text(encoding="utf-8") == "<html>旧报告</html>"
+    assert json.loads((month_dir / "metrics.json").read_text(encoding="utf-8"))["v"] == 1
+    assert not list(month_dir.glob(".*.tmp"))
+
+
+def test_write_report_unserialisable_metrics_leave_previous(tmp_path):
+    month_dir = tmp_path / "2026-10"
+    report.write_report(month_dir, "<html>旧报告</html>", {"month": "2026-10"})
+    before = os.stat(month_dir / "index.html").st_mtime_ns
+
+    class Weird:
+        def __str__(self):
+            raise RuntimeError("cannot print")
+
+    with pytest.raises(RuntimeError):
+        report.write_report(month_dir, "<html>新报告</html>", {"x": Weird()})
+    assert (month_dir / "index.html").read_text(encoding="utf-8") == "<html>旧报告</html>"
+    assert os.stat(month_dir / "index.html").st_mtime_ns == before
+
+
+def test_remove_stale_temp_files(tmp_path):
+    (tmp_path / ".index.html.abc123.tmp").write_text("half", encoding="utf-8")
+    (tmp_path / ".metrics.json.x.tmp").write_text("half", encoding="utf-8")
+    (tmp_path / "index.html").write_text("keep", encoding="utf-8")
+    removed = report.remove_stale_temp_files(tmp_path)
+    assert len(removed) == 2
+    assert [p.name for p in tmp_path.iterdir()] == ["index.html"]

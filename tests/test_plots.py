@@ -140,3 +140,53 @@ def test_system_cjk_font_files_are_recognised(name):
 def test_latin_only_font_files_are_not_scanned():
     for name in ("DejaVuSans.ttf", "LiberationSans-Regular.ttf", "Arial.ttf"):
         assert not plots._CJK_FILE_RE.search(name)
+
+
+# --- chart helpers: each draws one Chinese-labelled figure, with no warning at all -----------
+
+def _rates():
+    import pandas as pd
+
+    return pd.DataFrame({"name": ["法式碎花连衣裙", "三层免打孔置物架"], "refund_rate": [0.35, 0.1],
+                         "ci_low": [0.3, 0.08], "ci_high": [0.4, 0.12], "share": [0.7, 0.3],
+                         "total": [1234.5, 99.0]})
+
+
+def _chart_cases():
+    import pandas as pd
+
+    days = pd.date_range("2026-10-01", periods=5)
+    daily = pd.DataFrame({"date": days, "paid_sub_orders": [10, 12, 30, 11, 9],
+                          "refund_rate": [0.1, 0.12, 0.45, 0.1, 0.11],
+                          "by_pay_time": [1.0, 2, 3, 4, 5], "by_refund_time": [5.0, 4, 3, 2, 1]})
+    rule = pd.DataFrame({"value": [0.1, 0.12, 0.45], "baseline": [None, 0.1, 0.11],
+                         "fired": [False, False, True]}, index=days[:3])
+    app = pd.DataFrame({"after_sale_type": ["return_refund", "exchange"], "finished": [5, 1],
+                        "in_progress": [2, 0], "closed": [1, 0], "unknown": [0, 1]})
+    ba = pd.DataFrame({"group": ["treated", "treated", "control", "control"],
+                       "period": ["before", "after", "before", "after"],
+                       "refund_rate": [0.22, 0.15, 0.1, 0.1], "ci_low": [0.2, 0.13, 0.09, 0.09],
+                       "ci_high": [0.24, 0.17, 0.11, 0.11]})
+    return {
+        "rate_bars": (lambda: plots.rate_bars(_rates(), label="name", overall=0.12, title="退款率"), 2),
+        "share_bars": (lambda: plots.share_bars(_rates(), label="name", title="占比"), 2),
+        "share_bars_money": (lambda: plots.share_bars(_rates(), label="name", value="total", percent=False), 2),
+        "status_bars": (lambda: plots.status_bars(app, title="类型 × 状态"), 8),
+        "daily_trend": (lambda: plots.daily_trend(daily, title="每日"), 5),
+        "lines": (lambda: plots.lines(daily, x="date", ys=["by_pay_time", "by_refund_time"]), 0),
+        "trend_with_baseline": (lambda: plots.trend_with_baseline(rule, title="预警"), 0),
+        "before_after_bars": (lambda: plots.before_after_bars(ba, title="前后"), 4),
+    }
+
+
+@pytest.mark.parametrize("name", list(_chart_cases()))
+def test_chart_helpers_draw_chinese_without_warnings(name):
+    draw, bars = _chart_cases()[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ax = draw()
+        buf = io.BytesIO()
+        ax.figure.savefig(buf, format="png")
+    assert buf.getvalue()[:4] == b"\x89PNG"
+    assert len(ax.patches) == bars
+    plt.close(ax.figure)

@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("io", "model", "metrics", "reasons", "plots", "report", "sample", "config")
+_SUBMODULES = ("io", "model", "metrics", "reasons", "anomaly", "costs", "experiments", "display",
+               "plots", "report", "sample", "config")
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import config, io, metrics, model, plots, reasons, report, sample  # noqa: F401
+    from . import (anomaly, config, costs, display, experiments, io, metrics, model,  # noqa: F401
+                   plots, reasons, report, sample)
     from .io import Dataset, load  # noqa: F401
 
 

@@ -13,7 +13,7 @@ def refund_totals(after_sales: pd.DataFrame, month: str, taxonomy: Taxonomy,
     """Money that went back to buyers for after-sales applied in ``month``, per ``by``.
 
     Only successful refunds count.  ``refund_goods`` = Σ 退商品金额, ``refund_shipping`` =
-    Σ 退运费金额, ``refunds`` = number of 售后单, ``total`` = goods + shipping, ``share`` = the
+    Σ 退运费金额, ``refunds`` = number of 售后单, ``refund_total`` = goods + shipping, ``share`` = the
     row's part of the month's total.  ``by`` is ``"category"`` (reason category) or any
     after-sales column such as ``"product_name"``.
     """
@@ -26,7 +26,7 @@ def refund_totals(after_sales: pd.DataFrame, month: str, taxonomy: Taxonomy,
         "refund_goods": g["refund_goods_amount"].sum(min_count=0).fillna(0.0),
         "refund_shipping": g["refund_shipping_amount"].sum(min_count=0).fillna(0.0),
     })
-    table["total"] = table["refund_goods"] + table["refund_shipping"]
-    table["share"] = table["total"] / table["total"].sum() if len(table) else table["total"]
-    table = table.round(2).sort_values("total", ascending=False)
+    table["refund_total"] = table["refund_goods"] + table["refund_shipping"]
+    table["share"] = table["refund_total"] / table["refund_total"].sum() if len(table) else 0.0
+    table = table.round(2).sort_values("refund_total", ascending=False)
     return table.reset_index()

@@ -35,6 +35,7 @@ LABELS: dict[str, str] = {
     "by_refund_time": "退款金额(退款时间)",
     "category": "原因分类", "count": "数量", "share": "占比",
     "refunds": "退款笔数", "refund_goods": "退商品金额(元)", "refund_shipping": "退运费(元)",
+    "refund_total": "退款合计(元)",
     "group": "组别", "period": "阶段", "baseline": "基线(前7日均值)", "ratio": "倍数",
     "fired": "触发预警", "metric": "指标", "low": "下限", "high": "上限", "source": "来源",
     "as_of": "日期", "own_rate": "本店", "name": "名称", "description": "说明", "start_date": "开始日期",
@@ -51,7 +52,7 @@ VALUES: dict[str, str] = {
 PERCENT = {"refund_rate", "ci_low", "ci_high", "damage_rate", "share", "ratio_pct",
            "refund_rate_count", "refund_rate_amount", "return_rate_count", "quality_return_rate",
            "low", "high", "own_rate"}
-MONEY = {"refund_goods_amount", "refund_goods", "refund_shipping", "total", "paid_amount",
+MONEY = {"refund_goods_amount", "refund_goods", "refund_shipping", "refund_total", "paid_amount",
          "by_pay_time", "by_refund_time", "refunded_amount"}
 
 
@@ -66,6 +67,11 @@ def money(x: Any) -> str:
     if x is None or pd.isna(x):
         return "—"
     return f"¥{float(x):,.2f}"
+
+
+def _is_number(col: str, value: Any) -> bool:
+    return col in PERCENT or col in MONEY or (
+        isinstance(value, (int, float)) and not isinstance(value, bool))
 
 
 def _cell(col: str, value: Any) -> str:
@@ -94,9 +100,16 @@ def table_html(frame: pd.DataFrame, columns: Iterable[str] | None = None, max_ro
     """An escaped HTML table with Chinese headers (at most ``max_rows`` rows, says so if cut)."""
     cols = list(columns) if columns is not None else list(frame.columns)
     shown = frame.head(max_rows)
-    head = "".join(f"<th>{html.escape(LABELS.get(c, c))}</th>" for c in cols)
+    first = shown[cols].iloc[0] if len(shown) else {}
+    num = {c for c in cols if len(shown) and _is_number(c, first[c])}
+
+    def td(tag: str, col: str, text: str) -> str:
+        align = "right" if col in num else "left"
+        return f"<{tag} style='text-align:{align}'>{text}</{tag}>"
+
+    head = "".join(td("th", c, html.escape(LABELS.get(c, c))) for c in cols)
     body = "".join(
-        "<tr>" + "".join(f"<td>{_cell(c, v)}</td>" for c, v in zip(cols, row)) + "</tr>"
+        "<tr>" + "".join(td("td", c, _cell(c, v)) for c, v in zip(cols, row)) + "</tr>"
         for row in shown[cols].itertuples(index=False)
     )
     note = ""

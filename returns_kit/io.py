@@ -842,11 +842,23 @@ def _manifest(files: list[Path], salt: str) -> dict[str, Any]:
 _MANIFEST_KEYS = ("kit_version", "cache_format", "salt_fingerprint", "files")
 
 
-def _atomic_write(target: Path, write: Callable[[Path], None]) -> None:
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def atomic_write(target: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` on a temp file beside ``target``, then move it into place.
+
+    A crash leaves the previous ``target`` untouched.  The file gets the ordinary permissions
+    (0644 under the usual umask), not the 0600 of a temp file: reports are meant to be shared.
+    """
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     except BaseException:
         try:
@@ -861,15 +873,15 @@ def _write_cache(processed: Path, data: Dataset, manifest: dict[str, Any]) -> No
     stale = processed / MANIFEST
     if stale.exists():  # a crash half-way must not leave an old manifest vouching for new files
         stale.unlink()
-    _atomic_write(processed / "after_sales.parquet",
+    atomic_write(processed / "after_sales.parquet",
                   lambda p: data.after_sales.to_parquet(p, index=False))
-    _atomic_write(processed / "orders.parquet", lambda p: data.orders.to_parquet(p, index=False))
-    _atomic_write(processed / "accounting.parquet",
+    atomic_write(processed / "orders.parquet", lambda p: data.orders.to_parquet(p, index=False))
+    atomic_write(processed / "accounting.parquet",
                   lambda p: data.accounting.to_parquet(p, index=False))
-    _atomic_write(processed / "quarantine.csv",
+    atomic_write(processed / "quarantine.csv",
                   lambda p: data.quarantine.to_csv(p, index=False, encoding="utf-8-sig"))
     text = json.dumps(manifest, ensure_ascii=False, indent=2)
-    _atomic_write(processed / MANIFEST, lambda p: p.write_text(text + "\n", encoding="utf-8"))
+    atomic_write(processed / MANIFEST, lambda p: p.write_text(text + "\n", encoding="utf-8"))
 
 
 def _read_cache(processed: Path, manifest: dict[str, Any], skipped: list[str]) -> Dataset | None:
@@ -1019,3 +1031,34 @@ def load(raw_dir: str | Path = "data/raw", processed_dir: str | Path | None = No
     if processed_dir is None:
         processed_dir = raw.resolve().parent / "processed"
     return ingest(raw, processed_dir, **kw)
+
+
+# --------------------------------------------------------------------------------------------
+# The analyst's own files in data/external
+# --------------------------------------------------------------------------------------------
+
+CATALOG_COLUMNS = ["product_id", "product_name", "category", "cost_price"]
+
+
+def load_catalog(external_dir: str | Path) -> pd.DataFrame:
+    """Product catalog from ``<external_dir>/catalog.csv`` (``product_id,product_name,category,
+    cost_price``); an empty frame with those columns when the file is absent.
+
+    IDs stay strings (tabs and quotes stripped); ``cost_price`` is a float (``¥``/``,`` allowed).
+    """
+    path = Path(external_dir) / "catalog.csv"
+    if not path.exists():
+        return pd.DataFrame({c: pd.Series(dtype="str" if c != "cost_price" else "float64")
+                             for c in CATALOG_COLUMNS})
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    missing = [c for c in ("product_id", "category") if c not in frame.columns]
+    if missing:
+        raise ExportFormatError(path, missing, kind="product catalog (catalog.csv)")
+    for col in CATALOG_COLUMNS:
+        if col not in frame.columns:
+            frame[col] = ""
+    frame["product_id"] = frame["product_id"].str.strip().str.strip('\t"=')
+    frame["cost_price"] = pd.to_numeric(
+        frame["cost_price"].str.replace(r"[¥￥,\s元]", "", regex=True).replace("", None),
+        errors="coerce")
+    return frame[CATALOG_COLUMNS]

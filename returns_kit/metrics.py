@@ -48,11 +48,16 @@ def in_month(times: pd.Series, month: str) -> pd.Series:
 
 
 def data_as_of(orders: pd.DataFrame, after_sales: pd.DataFrame) -> pd.Timestamp:
-    """The newest timestamp in the data (latest application or payment): the "today" of a report.
+    """When the data was pulled: the newest export time of the files (from their names, else
+    their modification time); without lineage columns, the latest application or payment.
 
     Taken from the data, not the clock, so a report re-rendered later says the same thing.
     """
-    candidates = [after_sales["apply_time"].max(), orders["pay_time"].max()]
+    frames = (orders, after_sales)
+    if all("export_time" in f.columns for f in frames):
+        candidates = [f["export_time"].max() for f in frames]
+    else:
+        candidates = [after_sales["apply_time"].max(), orders["pay_time"].max()]
     candidates = [t for t in candidates if pd.notna(t)]
     return max(candidates) if candidates else pd.NaT
 

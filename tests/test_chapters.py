@@ -39,8 +39,8 @@ def test_refund_totals_by_category_and_product():
     tax = load_taxonomy("conf")
     by_cat = costs.refund_totals(_after_sales(), "2026-10", tax).set_index("category")
     assert by_cat.loc["物流问题", "refunds"] == 1  # A3 was not refunded, A4 is November
-    assert by_cat.loc["物流问题", "total"] == 110.0
-    assert by_cat.loc["主观原因", "total"] == 50.5
+    assert by_cat.loc["物流问题", "refund_total"] == 110.0
+    assert by_cat.loc["主观原因", "refund_total"] == 50.5
     assert by_cat["share"].sum() == pytest.approx(1.0)
     by_product = costs.refund_totals(_after_sales(), "2026-10", tax, by="product_name")
     assert by_product["product_name"].tolist() == ["裙"]
@@ -85,11 +85,11 @@ def test_before_after_uses_equal_windows_and_controls():
 
 def test_display_escapes_buyer_text_and_formats():
     frame = pd.DataFrame({"reason": ["<script>alert(1)</script>"], "refund_rate": [0.1534],
-                          "after_sale_type": ["return_refund"], "total": [1234.5]})
+                          "after_sale_type": ["return_refund"], "refund_total": [1234.5]})
     out = display.table_html(frame)
     assert "<script>" not in out and "&lt;script&gt;" in out
     assert "15.3%" in out and "退货退款" in out and "¥1,234.50" in out
-    assert "<th>退款率</th>" in out
+    assert ">退款率</th>" in out and "text-align:right'>15.3%" in out
 
 
 def test_category_rates_uses_catalog():

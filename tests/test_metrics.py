@@ -167,3 +167,10 @@ def test_reason_breakdown(after_sales, taxonomy):
     assert table["count"].sum() == 6
     desc = table[table["category"] == "描述不符"]
     assert desc["count"].sum() == 2 and desc["share"].sum() == pytest.approx(2 / 6)
+
+
+def test_data_as_of_is_the_newest_export_not_the_clock(orders, after_sales):
+    assert metrics.data_as_of(orders, after_sales) == T("2026-11-02")  # no lineage: last apply
+    o = orders.assign(export_time=T("2026-11-20 08:00"))
+    a = after_sales.assign(export_time=T("2026-11-25 09:12"))
+    assert metrics.data_as_of(o, a) == T("2026-11-25 09:12")

@@ -1,0 +1,118 @@
+"""End to end: sample exports → `returns-kit report` → one HTML + metrics.json.
+
+Runs the real eight chapter notebooks through papermill on two months of sample data (about a
+minute), then reads the rendered HTML as a reader would.
+"""
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from returns_kit import cli, sample
+from returns_kit.report import run_report
+
+REPO = Path(__file__).resolve().parents[1]
+PRODUCT = sample.PLANTED["product"]["product_name"]
+PROVINCE = sample.PLANTED["province"]["province"]
+CARRIER = sample.PLANTED["carrier"]["carrier"]
+CHAPTERS = ["一、数据调取", "二、数据来源对比", "三、多维拆解", "四、退货原因", "五、可视化与预警",
+            "六、行业与竞品对标", "七、退货成本", "八、优化效果验证"]
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    root = tmp_path_factory.mktemp("e2e")
+    shutil.copytree(REPO / "conf" / "base", root / "conf" / "base")
+    (root / "conf" / "local").mkdir()
+    (root / "conf" / "local" / "salt.txt").write_text("test-salt\n", encoding="utf-8")
+    sample.generate(root / "raw", ["2026-09", "2026-10"], seed=7, external_dir=root / "external")
+    return root
+
+
+@pytest.fixture(scope="module")
+def report(workspace):
+    index = run_report("2026-10", raw=workspace / "raw", external=workspace / "external",
+                       processed=workspace / "processed", out=workspace / "reports",
+                       conf=workspace / "conf", notebooks=REPO / "notebooks", progress=False)
+    html = index.read_text(encoding="utf-8")
+    metrics = json.loads((index.parent / "metrics.json").read_text(encoding="utf-8"))
+    return index, html, metrics
+
+
+def test_report_is_written_where_promised(report, workspace):
+    index, _, _ = report
+    assert index == workspace / "reports" / "2026-10" / "index.html"
+
+
+def test_html_has_every_chapter_in_chinese_and_a_toc(report):
+    _, html, _ = report
+    assert '<html lang="zh"' in html
+    for title in CHAPTERS:
+        assert title in html
+    assert html.count('href="#') >= 8  # table of contents
+
+
+def test_html_has_no_code_no_errors_no_remote_requests(report):
+    _, html, _ = report
+    for needle in ("import returns_kit", "rk.load(", "raw_dir: str", "injected-parameters",
+                   "Traceback", 'data-mime-type="application/vnd.jupyter.stderr"',
+                   "missing from font", 'hl-ipython3', 'class="jp-InputPrompt'):
+        assert needle not in html, needle
+    assert not re.search(r"""<(script|link|img)[^>]+(src|href)=["']?(https?:)?//""", html)
+    assert "data:image/png;base64" in html
+
+
+def test_html_names_the_planted_signals(report):
+    _, html, _ = report
+    assert PRODUCT in html
+    assert PROVINCE in html
+    assert CARRIER in html
+
+
+def test_no_personal_data_in_outputs(report, workspace):
+    index, html, _ = report
+    text = html + (index.parent / "metrics.json").read_text(encoding="utf-8")
+    assert not re.search(r"1\d{2}\*{4}\d{4}", text)  # masked phone numbers
+    assert "收件人" not in text and "详细地址" not in text
+
+
+def test_metrics_json(report):
+    _, _, m = report
+    assert m["month"] == "2026-10"
+    dq = m["data_quality"]
+    assert dq["rows_read"] == dq["rows_kept"] + dq["duplicates"] + dq["rejected"]
+    assert dq["duplicates"] > 0 and dq["rejected"] >= 2  # overlapping batches, Excel-mangled IDs
+    app = m["application_view"]
+    assert app["after_sales"] == app["finished"] + app["in_progress"] + app["closed"] + app["unknown"]
+    cv = m["cohort_view"]
+    assert cv["paid_sub_orders"] > 1000 and 0 < cv["refund_rate_count"] < 0.5
+    assert cv["provisional"] is True  # sample data ends 25 days after the month
+    assert m["top_products"][0]["product_name"] == PRODUCT
+    assert m["provinces"][0]["province"] == PROVINCE
+    assert m["carriers"][0]["carrier"] == CARRIER
+    top = m["top_products"][0]
+    assert top["ci_low"] <= top["refund_rate"] <= top["ci_high"]
+
+
+def test_executed_notebooks_kept_without_font_warnings(report):
+    index, _, _ = report
+    executed = sorted((index.parent / "_run").glob("0*.ipynb"))
+    assert len(executed) == 8
+    for path in executed:
+        assert "missing from font" not in path.read_text(encoding="utf-8")
+
+
+def test_bad_input_exits_2_and_leaves_no_report(tmp_path, capsys, workspace):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "客户名单.csv").write_text("姓名,年龄\n张三,30\n", encoding="utf-8")
+    code = cli.main(["report", "--month", "2026-10", "--raw", str(raw), "--processed",
+                     str(tmp_path / "p"), "--out", str(tmp_path / "reports"),
+                     "--conf", str(workspace / "conf"), "--notebooks", str(REPO / "notebooks")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "客户名单.csv" in err and "missing column" in err
+    assert not (tmp_path / "reports" / "2026-10" / "index.html").exists()

@@ -13,7 +13,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from .model import AFTER_SALE_TYPES_ZH, STATUS_GROUPS_ZH
+from .model import AFTER_SALE_COLUMNS, AFTER_SALE_TYPES_ZH, ORDER_COLUMNS, STATUS_GROUPS_ZH
 
 #: snake_case column → Chinese header
 LABELS: dict[str, str] = {
@@ -41,8 +41,9 @@ LABELS: dict[str, str] = {
     "as_of": "日期", "own_rate": "本店", "name": "名称", "description": "说明", "start_date": "开始日期",
 }
 
-#: values translated in any column
+#: values translated in any column (canonical column names too, e.g. in the quarantine table)
 VALUES: dict[str, str] = {
+    **{c.name: c.zh for c in (*ORDER_COLUMNS, *AFTER_SALE_COLUMNS)},
     **AFTER_SALE_TYPES_ZH, **STATUS_GROUPS_ZH,
     "after_sales": "售后单", "orders": "订单", "treated": "试点商品", "control": "对照商品",
     "before": "调整前", "after": "调整后",

@@ -49,3 +49,9 @@ class NotebookError(ReturnsKitError):
     def __init__(self, message: str, executed: Path):
         super().__init__(f"{message}\n  executed notebook: {executed}")
         self.executed = executed
+
+
+class ReportRenderError(ReturnsKitError):
+    """The rendered HTML would not be a safe, self-contained report (exit 1)."""
+
+    exit_code = 1

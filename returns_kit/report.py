@@ -46,7 +46,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .errors import NotebookError, ParameterError, ReturnsKitError
+from .errors import NotebookError, ParameterError, ReportRenderError
 
 __all__ = [
     "KERNEL_NAME",
@@ -124,10 +124,6 @@ _TRUE = {"true", "t", "yes", "y", "on", "1", "是", "真", "对"}
 _FALSE = {"false", "f", "no", "n", "off", "0", "否", "假", "不"}
 
 
-class ReportRenderError(ReturnsKitError):
-    """The rendered HTML would not be a safe, self-contained report (exit 1)."""
-
-    exit_code = 1
 
 
 @dataclass(frozen=True)

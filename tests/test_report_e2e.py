@@ -116,3 +116,53 @@ def test_bad_input_exits_2_and_leaves_no_report(tmp_path, capsys, workspace):
     err = capsys.readouterr().err
     assert "客户名单.csv" in err and "missing column" in err
     assert not (tmp_path / "reports" / "2026-10" / "index.html").exists()
+
+
+def test_chinese_font_subset_embedded_for_readers_without_one(report):
+    import base64
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    from returns_kit.report import page_text_chars
+
+    _, html, _ = report
+    match = re.search(r'font-family: "rk-noto-sc"; src: url\(data:font/woff;base64,([A-Za-z0-9+/=]+)\)', html)
+    assert match, "no embedded CJK font"
+    cmap = TTFont(io.BytesIO(base64.b64decode(match.group(1)))).getBestCmap()
+    chars = page_text_chars(html)
+    assert {"退", "货", "率", "疆"} <= chars
+    assert not [ch for ch in chars if ord(ch) not in cmap and ord(ch) < 0x1F000]
+    assert "rk-noto-sc" in html.split("--rk-font:", 1)[1].split(";", 1)[0]
+
+
+def test_failing_chapter_exits_1_names_it_and_writes_no_report(tmp_path, capsys, workspace):
+    import nbformat
+
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    shutil.copy(REPO / "notebooks" / "01_data_pull.ipynb", nbs)
+    broken = nbformat.read(REPO / "notebooks" / "02_source_comparison.ipynb", as_version=4)
+    broken.cells.append(nbformat.v4.new_code_cell("raise ValueError('坏了')"))
+    nbformat.write(broken, nbs / "02_broken.ipynb")
+    out = tmp_path / "reports"
+    code = cli.main(["report", "--month", "2026-10", "--raw", str(workspace / "raw"),
+                     "--external", str(workspace / "external"), "--processed", str(workspace / "processed"),
+                     "--out", str(out), "--conf", str(workspace / "conf"), "--notebooks", str(nbs),
+                     "--no-progress"])
+    assert code == 1
+    err = capsys.readouterr().err
+    executed = out / "2026-10" / "_run" / "02_broken.ipynb"
+    assert str(executed) in err and "ValueError" in err
+    assert executed.exists()
+    assert not (out / "2026-10" / "index.html").exists()
+    assert not list((out / "2026-10").glob("*.tmp"))
+
+
+def test_reports_are_readable_by_others(report):
+    import os
+
+    index, _, _ = report
+    mask = os.umask(0)
+    os.umask(mask)
+    assert index.stat().st_mode & 0o777 == 0o666 & ~mask  # not the 0600 of a temp file

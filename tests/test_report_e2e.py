@@ -4,15 +4,12 @@ Runs the real eight chapter notebooks through papermill on two months of sample 
 minute), then reads the rendered HTML as a reader would.
 """
 
-import json
 import re
 import shutil
 from pathlib import Path
 
-import pytest
 
 from returns_kit import cli, sample
-from returns_kit.report import run_report
 
 REPO = Path(__file__).resolve().parents[1]
 PRODUCT = sample.PLANTED["product"]["product_name"]
@@ -20,26 +17,6 @@ PROVINCE = sample.PLANTED["province"]["province"]
 CARRIER = sample.PLANTED["carrier"]["carrier"]
 CHAPTERS = ["一、数据调取", "二、数据来源对比", "三、多维拆解", "四、退货原因", "五、可视化与预警",
             "六、行业与竞品对标", "七、退货成本", "八、优化效果验证"]
-
-
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory):
-    root = tmp_path_factory.mktemp("e2e")
-    shutil.copytree(REPO / "conf" / "base", root / "conf" / "base")
-    (root / "conf" / "local").mkdir()
-    (root / "conf" / "local" / "salt.txt").write_text("test-salt\n", encoding="utf-8")
-    sample.generate(root / "raw", ["2026-09", "2026-10"], seed=7, external_dir=root / "external")
-    return root
-
-
-@pytest.fixture(scope="module")
-def report(workspace):
-    index = run_report("2026-10", raw=workspace / "raw", external=workspace / "external",
-                       processed=workspace / "processed", out=workspace / "reports",
-                       conf=workspace / "conf", notebooks=REPO / "notebooks", progress=False)
-    html = index.read_text(encoding="utf-8")
-    metrics = json.loads((index.parent / "metrics.json").read_text(encoding="utf-8"))
-    return index, html, metrics
 
 
 def test_report_is_written_where_promised(report, workspace):

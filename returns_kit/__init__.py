@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("io", "model", "metrics", "reasons", "anomaly", "costs", "experiments", "display",
+_SUBMODULES = ("io", "model", "metrics", "reasons", "anomaly", "alerts", "benchmarks", "costs",
+               "experiments", "sources", "display",
                "plots", "report", "sample", "config")
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import (anomaly, config, costs, display, experiments, io, metrics, model,  # noqa: F401
+    from . import (alerts, anomaly, benchmarks, config, costs, display, experiments,  # noqa: F401
+                   io, metrics, model, sources,
                    plots, reasons, report, sample)
     from .io import Dataset, load  # noqa: F401
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import html
 import math
+import numbers
 from typing import Any, Iterable
 
+import numpy as np
 import pandas as pd
 
 from .model import AFTER_SALE_COLUMNS, AFTER_SALE_TYPES_ZH, ORDER_COLUMNS, STATUS_GROUPS_ZH
@@ -56,6 +58,61 @@ PERCENT = {"refund_rate", "ci_low", "ci_high", "damage_rate", "share", "ratio_pc
 MONEY = {"refund_goods_amount", "refund_goods", "refund_shipping", "refund_total", "paid_amount",
          "by_pay_time", "by_refund_time", "refunded_amount"}
 
+#: chapters 1 and 3 (views side by side, breakdowns): labels, values, formats
+LABELS.update({
+    **{f"{p}_{g}": f"{v}·{z}" for p, v in (("app", "申请口径"), ("cohort", "支付口径"))
+       for g, z in (*STATUS_GROUPS_ZH.items(), ("total", "合计"))},
+    "paid_amount": "支付金额(元)", "refund_amount": "退款金额(元)", "unit_price": "单价(元)",
+    "price_band": "价格带", "creator_id": "达人ID", "creator_name": "达人",
+    "traffic_source": "流量来源", "traffic_format": "流量体裁", "traffic_channel": "流量渠道",
+    "traffic_type": "流量类型", "buyer_type": "客户类型", "buyers": "买家数(近似)",
+    "label": "周", "days": "天数", "partial": "不完整周", "first_day": "起", "last_day": "止",
+    "weekday_zh": "星期", "orders_per_day": "日均支付子订单", "promotion": "大促",
+    "damage_ci_low": "破损率区间下限", "damage_ci_high": "破损率区间上限",
+    "excess_damaged": "超出均值的破损单", "p25": "25%分位(天)", "median": "中位数(天)",
+    "p75": "75%分位(天)", "p90": "90%分位(天)", "mean": "平均(天)",
+    "within_3d": "3天内申请", "within_7d": "7天内申请", "peak": "峰值日", "approximate": "日期为估计",
+    "start": "开始", "end": "结束", "note": "备注", "function": "计算函数（文档字符串即定义）",
+    "with_order": "找到订单", "after_sales_without_order": "找不到订单",
+    "share_without_order": "找不到订单占比", "refund_amount_without_order": "其中已退款金额(元)",
+})
+VALUES.update({"new": "新客", "repeat": "复购客", "unidentified": "无法识别", "all": "全部"})
+PERCENT |= {"damage_ci_low", "damage_ci_high", "within_3d", "within_7d", "share_without_order"}
+MONEY |= {"refund_amount", "unit_price", "refund_amount_without_order"}
+
+#: chapters 6–8 (benchmarks, costs, interventions): labels, formats
+LABELS.update({
+    "product_category": "类目", "price": "单价(元)", "bench_category": "参考类目",
+    "bench_low": "参考下限", "bench_high": "参考上限", "bench_source": "参考来源", "bench_as_of": "参考日期",
+    "verdict": "对比结论", "shop": "店铺", "return_rate": "退货率(第三方)",
+    "competitor_shop": "竞品店铺", "competitor_product": "竞品商品", "competitor_price": "竞品单价(元)",
+    "competitor_rate": "竞品退货率", "gap": "高出(百分点)", "evidence": "依据",
+    "after_sales": "售后单数", "freight": "往返运费", "packaging": "包装损耗", "payment_fee": "支付手续费",
+    "write_off": "货损报废", "resale_markdown": "二次销售折价", "capital": "资金占用",
+    "lost_repeat": "复购损失", "experience_score": "体验分影响", "explicit": "显性成本",
+    "implicit": "隐性成本", "per_after_sale": "每笔成本", "component": "成本项", "amount": "金额",
+    "assumption": "假设（可在 conf/base/costs.yml 修改）", "goods_value": "应付金额(元)",
+    "cost_basis": "成本(元)", "days_to_refund": "申请到退款(天)", "month": "月份",
+    "window_start": "窗口起", "window_end": "窗口止", "test": "检验", "estimate": "估计",
+    "p_value": "p 值", "before_rate": "调整前", "after_rate": "调整后", "control_before": "对照·调整前",
+    "control_after": "对照·调整后", "effect": "效果(双重差分)", "recommendation": "建议",
+    "total_cost": "总成本", "interval": "95%区间", "table": "口径",
+})
+PERCENT |= {"bench_low", "bench_high", "return_rate", "competitor_rate", "before_rate", "after_rate",
+            "control_before", "control_after"}
+MONEY |= {"price", "competitor_price", "freight", "packaging", "payment_fee", "write_off",
+          "resale_markdown", "capital", "lost_repeat", "experience_score", "explicit", "implicit",
+          "per_after_sale", "amount", "goods_value", "cost_basis", "total_cost"}
+
+#: chapter 2 (data-source reconciliation: kit vs 罗盘 / third-party tools)
+LABELS.update({
+    "kit": "本工具", "kit_adjusted": "本工具(按罗盘定义)", "luopan": "罗盘", "diff": "差额(罗盘−本工具)",
+    "diff_pct": "差异率", "likely_reason": "可能原因", "basis": "退款口径", "days_missing": "罗盘缺数据天数",
+    "rows": "行数", "is_own": "本店商品", "stage": "退款阶段", "sale_type": "售卖类型",
+    "carrier_type": "载体", "refund_buyers": "退款人数", "refund_orders": "退款订单数",
+    "refund_rate_count": "退款率(订单数)", "refund_rate_amount": "退款率(金额)",
+})
+
 
 def pct(x: Any, digits: int = 1) -> str:
     """0.1534 → "15.3%"; missing → "—"."""
@@ -72,7 +129,7 @@ def money(x: Any) -> str:
 
 def _is_number(col: str, value: Any) -> bool:
     return col in PERCENT or col in MONEY or (
-        isinstance(value, (int, float)) and not isinstance(value, bool))
+        isinstance(value, numbers.Number) and not isinstance(value, (bool, np.bool_)))
 
 
 def _cell(col: str, value: Any) -> str:
@@ -149,3 +206,14 @@ def note(text: str):
     from IPython.display import HTML
 
     return HTML(f"<p class='rk-note'>{html.escape(text)}</p>")
+
+
+#: chapter 4 (reasons, custom tags, suggestions, clicked-vs-written mismatches)
+LABELS.update({
+    "tag": "自定义标签", "prev_count": "上月数量", "prev_share": "上月占比", "share_change": "占比变化",
+    "term": "词/短语", "notes": "留言数", "score": "特征度(TF-IDF)", "examples": "示例留言",
+    "buyer_note": "用户售后说明", "reason_label": "售后原因标签", "detected_tags": "留言识别的标签",
+    "tag_category": "留言指向", "top_tags": "主要标签(单数)", "tagged": "有标签的售后单",
+    "reason_clicked": "买家点选的原因",
+})
+PERCENT |= {"prev_share", "share_change"}

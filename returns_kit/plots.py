@@ -52,6 +52,15 @@ __all__ = [
     "lines",
     "trend_with_baseline",
     "before_after_bars",
+    "status_views_bars",
+    "promo_daily_trend",
+    "weekly_bars",
+    "lag_histogram",
+    "rate_heatmap",
+    "short_province",
+    "product_region_heatmap",
+    "trend_vs_band",
+    "funnel_chart",
 ]
 
 LATIN_FAMILY = "DejaVu Sans"  # ships with matplotlib; has U+2212 MINUS SIGN
@@ -407,5 +416,271 @@ def before_after_bars(result: pd.DataFrame, title: str = ""):
     ax.set_xticks(np.arange(2), ["试点商品", "对照商品"])
     ax.yaxis.set_major_formatter(_PCT)
     ax.legend(fontsize=9)
+    ax.set_title(title)
+    return ax
+
+
+# --- chapters 1 and 3: views side by side, promotions, weeks, lags, heatmap ----------------
+
+def status_views_bars(views: pd.DataFrame, title: str = ""):
+    """Two panels of stacked bars per 售后类型 × status group: the application view (left) and
+    the cohort view (right), from :func:`returns_kit.metrics.views_by_type`.  Same x scale."""
+    from .model import AFTER_SALE_TYPES_ZH, STATUS_GROUPS_ZH
+
+    setup_fonts()
+    t = views.iloc[::-1]
+    fig, axes = plt.subplots(1, 2, sharey=True, sharex=True,
+                             figsize=(FIG_WIDTH, 0.45 * len(t) + 1.6))
+    names = [AFTER_SALE_TYPES_ZH.get(v, v) for v in t["after_sale_type"]]
+    for ax, prefix, sub in zip(axes, ("app", "cohort"), ("申请口径", "支付口径")):
+        left = np.zeros(len(t))
+        for i, group in enumerate(["finished", "in_progress", "closed", "unknown"]):
+            ax.barh(names, t[f"{prefix}_{group}"], left=left, color=PALETTE[i],
+                    label=STATUS_GROUPS_ZH[group])
+            left += t[f"{prefix}_{group}"].to_numpy()
+        ax.set_title(sub, fontsize=10)
+        ax.set_xlabel("售后单数")
+    axes[1].legend(loc="lower right", fontsize=8)
+    fig.suptitle(title, y=1.03)
+    return axes[0]
+
+
+def _promo_spans(promo_days: pd.DataFrame) -> list[tuple[str, pd.Timestamp, pd.Timestamp, list]]:
+    spans = []
+    for name, part in promo_days.groupby("name", sort=False):
+        peaks = list(part.loc[part["peak"], "date"])
+        spans.append((str(name), part["date"].min(), part["date"].max(), peaks))
+    return sorted(spans, key=lambda s: s[1])
+
+
+def promo_daily_trend(daily: pd.DataFrame, promo_days: pd.DataFrame | None = None, title: str = ""):
+    """:func:`daily_trend` with the promotion periods of ``promo_days``
+    (:func:`returns_kit.metrics.promotion_days`) shaded and named, peak days as dotted lines."""
+    ax = daily_trend(daily, title=title)
+    if len(daily):
+        ax.set_xlim(daily["date"].min() - pd.Timedelta(hours=15), daily["date"].max() + pd.Timedelta(hours=15))
+    if promo_days is None or not len(promo_days):
+        return ax
+    half = pd.Timedelta(hours=12)
+    shades = ["#f2c14e", "#8fbf7f", "#c5a3d9", "#e79c9c"]
+    for i, (name, first, last, peaks) in enumerate(_promo_spans(promo_days)):
+        ax.axvspan(first - half, last + half, color=shades[i % len(shades)], alpha=0.22, zorder=0)
+        ax.text(first - half, 0.98 - 0.08 * (i % 3), f" {name}", transform=ax.get_xaxis_transform(),
+                va="top", ha="left", fontsize=8, color="#555")
+        for day in peaks:
+            ax.axvline(day, color="#b8860b", linestyle=":", linewidth=1)
+    return ax
+
+
+def weekly_bars(weekly: pd.DataFrame, promo_days: pd.DataFrame | None = None, title: str = ""):
+    """Refund rate per week with 95% intervals (:func:`returns_kit.metrics.weekly`); partial
+    weeks are lighter and hatched, weeks with promotion days carry the promotion's name."""
+    setup_fonts()
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 3.6))
+    xs = np.arange(len(weekly))
+    rate = weekly["refund_rate"].astype(float)
+    err = [(rate - weekly["ci_low"]).clip(lower=0).fillna(0),
+           (weekly["ci_high"] - rate).clip(lower=0).fillna(0)]
+    colors = [PALETTE[0] if not p else "#a9bddb" for p in weekly["partial"]]
+    bars = ax.bar(xs, rate.fillna(0), yerr=err, capsize=3, color=colors, ecolor="#555")
+    for bar, partial in zip(bars, weekly["partial"]):
+        if partial:
+            bar.set_hatch("//")
+    ticks = [str(v).replace("（", "\n（") for v in weekly["label"]]
+    ax.set_xticks(xs, ticks, fontsize=8)
+    if promo_days is not None and len(promo_days):
+        for x, r in zip(xs, weekly.itertuples()):
+            inside = promo_days[(promo_days["date"] >= r.first_day) & (promo_days["date"] <= r.last_day)]
+            if len(inside):
+                names = "、".join(dict.fromkeys(inside["name"]))
+                top = (r.ci_high if r.ci_high == r.ci_high else 0) or 0
+                ax.annotate(names, (x, top), xytext=(0, 4), textcoords="offset points",
+                            ha="center", fontsize=8, color="#8a6d00")
+    ax.yaxis.set_major_formatter(_PCT)
+    ax.set_ylabel("退款率")
+    ax.set_title(title)
+    return ax
+
+
+def lag_histogram(lags: pd.DataFrame, title: str = "", max_days: int = 30):
+    """Histogram of days from 发货 to the first after-sale
+    (:func:`returns_kit.metrics.ship_apply_lags`), one bar per day, median dashed; lags beyond
+    ``max_days`` are piled into the last bar."""
+    setup_fonts()
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 3.4))
+    values = lags["lag_days"].clip(upper=max_days).to_numpy(dtype=float)
+    ax.hist(values, bins=np.arange(0, max_days + 2), color=PALETTE[0], edgecolor="white")
+    if len(values):
+        median = float(np.median(lags["lag_days"]))
+        ax.axvline(median, color=PALETTE[3], linestyle="--", linewidth=1)
+        ax.text(median, 0.95, f" 中位数 {median:.1f} 天", transform=ax.get_xaxis_transform(),
+                color=PALETTE[3], va="top", fontsize=9)
+    ax.set_xlabel("发货到申请售后的天数")
+    ax.set_ylabel("子订单数")
+    ax.set_title(title)
+    return ax
+
+
+def rate_heatmap(grid: pd.DataFrame, title: str = "", xlabel: str = "", ylabel: str = ""):
+    """A rate grid (rows × columns, e.g. :func:`returns_kit.metrics.damage_matrix`) as a
+    heatmap with the value in each cell; NaN cells (too few orders) are grey and blank."""
+    setup_fonts()
+    values = grid.to_numpy(dtype=float)
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 0.45 * len(grid) + 1.8))
+    cmap = matplotlib.colormaps["Reds"].with_extremes(bad="#e6e6e6")
+    finite = values[np.isfinite(values)]
+    vmax = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+    image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0, vmax=vmax, aspect="auto")
+    for (i, j), v in np.ndenumerate(values):
+        if np.isfinite(v):
+            ax.text(j, i, f"{v:.1%}", ha="center", va="center", fontsize=7,
+                    color="white" if v > 0.6 * vmax else "#222")
+    ax.set_xticks(np.arange(grid.shape[1]), [str(c) for c in grid.columns], rotation=45,
+                  ha="right", fontsize=8)
+    ax.set_yticks(np.arange(grid.shape[0]), [str(r) for r in grid.index], fontsize=8)
+    ax.grid(False)
+    bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
+    bar.ax.yaxis.set_major_formatter(_PCT)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    return ax
+
+
+# --- chapter 5: monitoring (heatmap product × province, trend vs industry band, funnel) ------
+
+_PROVINCE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省", "市")
+
+
+def short_province(name: str) -> str:
+    """新疆维吾尔自治区 → 新疆, 广东省 → 广东, 北京市 → 北京 (axis labels on a phone)."""
+    text = str(name)
+    for suffix in _PROVINCE_SUFFIXES:
+        if text.endswith(suffix) and len(text) > len(suffix) + 1:
+            return text[: -len(suffix)]
+    return text
+
+
+def _short(text: str, n: int = 10) -> str:
+    text = str(text)
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def product_region_heatmap(cells: pd.DataFrame, min_volume: int = 10, title: str = ""):
+    """Refund rate of TOP products × provinces (:func:`returns_kit.anomaly.heatmap_table`).
+
+    Cells with fewer than ``min_volume`` paid sub-orders are grey and blank instead of coloured
+    (a 1-of-2 cell would otherwise be the darkest); the note under the chart says so.
+    """
+    table = cells.assign(
+        _rate=cells["refund_rate"].where(cells["paid_sub_orders"] >= min_volume),
+        _row=[_short(n if isinstance(n, str) and n else p) for n, p in
+              zip(cells["product_name"], cells["product_id"])],
+        _col=[short_province(p) for p in cells["province"]],
+    )
+    rows = list(dict.fromkeys(table["_row"]))
+    cols = list(dict.fromkeys(table["_col"]))
+    grid = table.pivot_table(index="_row", columns="_col", values="_rate", aggfunc="first",
+                             dropna=False).reindex(index=rows, columns=cols)
+    grid.index.name = grid.columns.name = None
+    ax = rate_heatmap(grid, title=title)
+    ax.figure.text(0.01, -0.02, f"灰色：该商品在该省的支付子订单少于 {min_volume} 单，不着色。",
+                   fontsize=8, color="#666", ha="left", va="top")
+    return ax
+
+
+def trend_vs_band(trend: pd.DataFrame, band: dict | None = None, anomaly_dates=(),
+                  title: str = ""):
+    """Daily refund rate (thin) and the week's pooled rate (thick steps) of the month
+    (:func:`returns_kit.anomaly.trend_table`), the benchmark category's own weekly rate when
+    present, the industry band from the benchmark table shaded with its source and date under
+    the chart, and anomaly days as red dots."""
+    import textwrap
+
+    setup_fonts()
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 3.8))
+    x = pd.to_datetime(trend["date"])
+    if band and band.get("low") is not None and band.get("high") is not None:
+        low, high = float(band["low"]), float(band["high"])
+        label = f"{band['category']}行业区间 {low:.0%}–{high:.0%}" if high > low else \
+            f"{band['category']}行业参考 {low:.0%}"
+        if high > low:
+            ax.axhspan(low, high, color=PALETTE[4], alpha=0.15, label=label, zorder=0)
+        else:
+            ax.axhline(low, color=PALETTE[4], linestyle="--", label=label)
+    ax.plot(x, trend["refund_rate"], color=PALETTE[0], linewidth=0.9, marker="o", markersize=2.5,
+            alpha=0.75, label="全店每日")
+    ax.step(x, trend["week_rate"], where="mid", color=PALETTE[0], linewidth=2.2, label="全店每周")
+    if "cat_week_rate" in trend and band:
+        ax.step(x, trend["cat_week_rate"], where="mid", color=PALETTE[1], linewidth=2,
+                label=f"本店{band['category']}类每周")
+    hits = trend[pd.to_datetime(trend["date"]).isin(pd.to_datetime(list(anomaly_dates)))]
+    if len(hits):
+        ax.scatter(pd.to_datetime(hits["date"]), hits["refund_rate"], color=PALETTE[3], s=40,
+                   zorder=3, label="异常日")
+    ax.yaxis.set_major_formatter(_PCT)
+    ax.set_ylim(bottom=0)
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
+    ax.set_ylabel("退款率（支付口径）")
+    ax.legend(fontsize=8, loc="upper left", ncols=2)
+    ax.set_title(title)
+    if band:
+        source = f"行业区间来源：{band.get('source') or '未注明'}（{band.get('as_of') or '日期未注明'}）"
+        fig.text(0.01, -0.02, "\n".join(textwrap.wrap(source, 58)), fontsize=7.5, color="#666",
+                 ha="left", va="top")
+    return ax
+
+
+def funnel_chart(stages: pd.DataFrame, exits: pd.DataFrame | None = None, title: str = ""):
+    """Order → refund funnel (:func:`returns_kit.anomaly.funnel`): centred bars, each with its
+    count and share of paid; below, where the refunded sub-orders left
+    (:func:`returns_kit.anomaly.funnel_exits`), the largest stage in red."""
+    setup_fonts()
+    rows = 2 if exits is not None else 1
+    fig, axes = plt.subplots(rows, 1, figsize=(FIG_WIDTH, 3.2 + (1.6 if rows == 2 else 0)),
+                             gridspec_kw={"height_ratios": [3, 1.3]} if rows == 2 else None,
+                             squeeze=False)
+    ax = axes[0][0]
+    t = stages.iloc[::-1]
+    n = t["sub_orders"].to_numpy(dtype=float)
+    top = float(stages["sub_orders"].max()) or 1.0
+    ys = np.arange(len(t))
+    ax.barh(ys, n, left=(top - n) / 2, color=PALETTE[0], height=0.7)
+    for y, (label, count, share) in zip(ys, zip(t["label"], t["sub_orders"], t["share_of_paid"])):
+        ax.text(top / 2, y, f"{label}  {int(count):,}（{share:.1%}）", ha="center", va="center",
+                fontsize=9, color="white" if count > 0.35 * top else "#222")
+    ax.set_yticks([])
+    ax.set_xticks([])
+    ax.grid(False)
+    for side in ("top", "right", "bottom", "left"):
+        ax.spines[side].set_visible(False)
+    ax.set_title(title)
+    if exits is not None:
+        ex = axes[1][0]
+        e = exits.iloc[::-1]
+        worst = exits["sub_orders"].idxmax() if exits["sub_orders"].sum() else None
+        colors = [PALETTE[3] if i == worst else PALETTE[2] for i in e.index]
+        bars = ex.barh([str(v) for v in e["label"]], e["sub_orders"], color=colors)
+        ex.bar_label(bars, labels=[f"{int(c):,}（{s:.0%}）" for c, s in zip(e["sub_orders"], e["share"])],
+                     padding=3, fontsize=8)
+        ex.set_xlabel("退款成功的子订单：在哪个环节退的")
+        ex.tick_params(axis="y", labelsize=8)
+        ex.set_xlim(0, max(float(e["sub_orders"].max()) * 1.3, 1))
+    return ax
+
+
+def diff_bars(frame: pd.DataFrame, x: str, y: str = "diff", title: str = "", money: bool = True):
+    """Signed bars of a difference per ``x`` (e.g. 罗盘 − 本工具 per day): above zero in orange,
+    below in blue, a missing value as no bar; dates shown as MM-DD."""
+    setup_fonts()
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 3.0))
+    values = pd.to_numeric(frame[y], errors="coerce")
+    keep = values.notna()
+    colors = [PALETTE[1] if v > 0 else PALETTE[0] for v in values[keep]]
+    ax.bar(frame.loc[keep, x], values[keep], color=colors, width=0.8)
+    ax.axhline(0, color="#444", linewidth=0.8)
+    if pd.api.types.is_datetime64_any_dtype(frame[x]):
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
+    ax.set_ylabel(f"{_label_of(y)}{'（元）' if money else ''}")
     ax.set_title(title)
     return ax

@@ -12,6 +12,12 @@
   cohort has its late returns; the last month is exported as two overlapping batches downloaded
   on different days (newest wins).
 * ``interventions.csv`` and ``catalog.csv`` in ``external_dir`` (the analyst's own files).
+* ``抖音电商罗盘-退款分析-YYYY_MM_DD.xlsx`` in ``external_dir`` — one 罗盘 退款分析 download per
+  month (sheet 本店数据, 退款口径 订单支付时间, ``¥1,234.50`` / ``12.34%`` strings), counted the
+  way 罗盘 counts (主订单, 退款金额 incl. 退运费) at a later cutoff than the kit's export, and
+  one day of the last month showing 暂无数据 (see ``PLANTED["luopan"]``).
+* ``蝉妈妈-商品退货率-YYYY-MM.csv`` in ``external_dir`` — own and competitor products with
+  category, price and 退货率 (see ``PLANTED["competitor"]``).
 
 The data carry the signals listed in :data:`PLANTED` (a high-return product, a region, a carrier
 with damage returns, a spike day, an intervention with controls, a creator) plus the data-quality
@@ -212,6 +218,28 @@ _PLANTED_PROVINCE = "新疆维吾尔自治区"
 _PLANTED_CARRIER = "极兔速递"
 _DAMAGE_REASONS = ("包装／商品破损", "产品破损 / 损坏")
 
+# 罗盘 退款分析 download and a third-party (蝉妈妈) product table in external_dir
+_LUOPAN_NO_DATA_DAY = 9  # this day of the last month shows 暂无数据 in the 罗盘 download
+_LUOPAN_STAGES = ("全部退款阶段", "发货前退款阶段", "未收货退款阶段", "已收货退款阶段", "已收货退货退款阶段")
+_LUOPAN_MEASURES = ("退款人数", "退款订单数", "退款金额", "退款率")
+_OWN_SHOP = "悦然生活好物店"
+_OWN_TOOL_PRODUCTS = ("dress", "knit_dress", "shirt", "shelf", "serum")
+#: competitor products as a 蝉妈妈 商品 export lists them:
+#: (商品名称, 店铺名称, 类目, 价格, 近30天销量, 退货率); the first is the article's example
+_COMPETITOR_ROWS: tuple[tuple, ...] = (
+    ("复古碎花雪纺连衣裙", "森屿女装旗舰店", "女装/连衣裙", 149.00, 5230, 0.152),
+    ("法式方领泡泡袖连衣裙", "慢半拍女装", "女装/连衣裙", 169.00, 3120, 0.228),
+    ("桔梗收腰长裙", "初言衣橱", "女装/连衣裙", 189.00, 1870, 0.265),
+    ("纯棉短袖T恤女", "棉语服饰", "女装/上衣", 49.90, 12040, 0.061),
+    ("免打孔三层置物架", "家立方收纳", "家居/收纳", 79.00, 8650, 0.118),
+    ("卫生间免打孔置物架", "简居生活馆", "家居/收纳", 69.90, 4410, 0.142),
+    ("玻尿酸保湿面膜", "肌研所美妆", "美妆/护肤", 49.90, 20110, 0.038),
+    ("网红零食辣条礼包", "吃货研究社", "食品/零食", 25.90, 30220, 0.029),
+    ("降噪蓝牙耳机", "声动数码", "数码/配件", 179.00, 2560, 0.081),
+    ("珊瑚绒毯子", "暖窝家纺", "家居/床品", 59.00, 6230, 0.071),
+)
+_COMPETITOR_IDS = _fixed_ids(len(_COMPETITOR_ROWS), "3", "competitor")
+
 
 def _parse_month(m: str) -> tuple[int, int]:
     try:
@@ -278,6 +306,8 @@ def planted_for(months=DEFAULT_MONTHS) -> dict:
         },
         "creator": {"creator_id": creator["creator_id"], "creator_name": creator["creator_name"],
                     "ratio_to_rest": 2.0},
+        "luopan": _luopan_plan(months),
+        "competitor": _competitor_plan(months),
         "data_quality": {
             "duplicate_batches_month": months[-1],
             "short_after_sale_id_digits": 18,
@@ -285,6 +315,56 @@ def planted_for(months=DEFAULT_MONTHS) -> dict:
             "broken_after_sale_rows": 2,
             "broken_after_sale_id": "6.98685E+18",
         },
+    }
+
+
+def _luopan_download_day(months: list[str], i: int) -> date:
+    """Download day of the 罗盘 退款分析 file of ``months[i]``: 2 days after the month ends, and
+    7 days before the kit's export date for the last month (罗盘's data run to the day before),
+    so refunds finished in those 7 days are in the kit's figures but not yet in 罗盘's."""
+    if i == len(months) - 1:
+        return (as_of_for(months) - timedelta(days=7)).date()
+    return _month_end(*_parse_month(months[i])) + timedelta(days=2)
+
+
+def _luopan_file(day: date) -> str:
+    return f"抖音电商罗盘-退款分析-{day:%Y_%m_%d}.xlsx"
+
+
+def _luopan_plan(months: list[str]) -> dict:
+    days = [_luopan_download_day(months, i) for i in range(len(months))]
+    last = _parse_month(months[-1])
+    return {
+        "files": [_luopan_file(d) for d in days],
+        "file": _luopan_file(days[-1]),
+        "sheet": "本店数据",
+        "downloaded": days[-1].isoformat(),
+        "basis": "订单支付时间",
+        "sale_type": "全部", "carrier_type": "全部",
+        "no_data_date": date(last[0], last[1], _LUOPAN_NO_DATA_DAY).isoformat(),
+        # how 罗盘's figures differ from the kit's (all explainable):
+        "counts": "主订单",  # 退款订单数 counts main orders; the kit counts sub-orders
+        "amount_includes_shipping": True,  # 退款金额 = 退商品金额 + 退运费
+        "cutoff": "earlier",  # downloaded a week before the kit's export: later refunds missing
+        "what": "罗盘按支付时间归属退款：主订单计数、金额含运费、数据截止早于本工具导出一周",
+    }
+
+
+def _competitor_plan(months: list[str]) -> dict:
+    y, mo = _parse_month(months[-1])
+    name, shop, cat, price, _sales, rate = _COMPETITOR_ROWS[0]
+    dress = _BY_KEY["dress"]
+    return {
+        "file": f"蝉妈妈-商品退货率-{y}-{mo:02d}.csv",
+        "source": "蝉妈妈",
+        "own_shop": _OWN_SHOP,
+        "rows": len(_COMPETITOR_ROWS) + len(_OWN_TOOL_PRODUCTS),
+        "own_products": [_BY_KEY[k].product_id for k in _OWN_TOOL_PRODUCTS],
+        "shop": shop, "product_name": name, "product_id": _COMPETITOR_IDS[0], "category": cat,
+        "price": price, "return_rate": rate,
+        "own_product_id": dress.product_id, "own_product_name": dress.name,
+        "own_price": dress.price, "own_return_rate_approx": 0.35,
+        "what": "竞品同价位碎花连衣裙退货率约 15%，本店法式碎花连衣裙约 35%",
     }
 
 
@@ -1683,6 +1763,104 @@ class _Sim:
         _atomic_write(p2, buf.getvalue().encode("utf-8-sig"))
         return [p1, p2]
 
+    # -- writing: 罗盘 退款分析 download -------------------------------------------------
+    def _luopan_rows(self, y: int, mo: int, cutoff: datetime, no_data: date | None) -> list[list]:
+        """One row per pay day of the month, 退款口径 订单支付时间, as 罗盘 would count it at
+        ``cutoff``: successful refunds (用户到账 by then) attributed to the order's pay day,
+        主订单 counts, 退款金额 = 退商品金额 + 退运费, 退款率 = 退款金额 / 成交金额."""
+        n_days = calendar.monthrange(y, mo)[1]
+        gmv = {d: 0 for d in range(1, n_days + 1)}
+        acc = {(d, st): (set(), set(), [0]) for d in gmv for st in _LUOPAN_STAGES}
+        for o in self.orders:
+            if o.pay is None or (o.pay.year, o.pay.month) != (y, mo):
+                continue
+            d = o.pay.day
+            gmv[d] += sum(s.payable for s in o.subs)
+            for s in o.subs:
+                for a in s.after_sales:
+                    if a.broken or a.outcome != "refund" or a.final_time > cutoff:
+                        continue
+                    if a.kind == "unshipped":
+                        stages = ("全部退款阶段", "发货前退款阶段")
+                    elif a.kind == "shipped" and (s.delivery is None or a.apply < s.delivery):
+                        stages = ("全部退款阶段", "未收货退款阶段")
+                    elif a.kind == "shipped":
+                        stages = ("全部退款阶段", "已收货退款阶段")
+                    elif a.kind == "return":
+                        stages = ("全部退款阶段", "已收货退款阶段", "已收货退货退款阶段")
+                    else:
+                        continue
+                    for st in stages:
+                        buyers, orders, cents = acc[(d, st)]
+                        buyers.add((o.buyer, o.phone))
+                        orders.add(o.main_id)
+                        cents[0] += a.refund_cents + a.refund_ship_cents
+        rows = []
+        for d in sorted(gmv, reverse=True):  # newest day first, as the download lists them
+            day = date(y, mo, d)
+            row: list = [f"{day:%Y/%m/%d}", "订单支付时间", "全部", "全部"]
+            for st in _LUOPAN_STAGES:
+                if day == no_data:
+                    row += ["暂无数据"] * len(_LUOPAN_MEASURES)
+                    continue
+                buyers, orders, cents = acc[(d, st)]
+                rate = cents[0] / gmv[d] if gmv[d] else 0.0
+                row += [len(buyers), len(orders), f"¥{cents[0] / 100:,.2f}", f"{rate * 100:.2f}%"]
+            rows.append(row)
+        return rows
+
+    def _write_luopan(self, ext: Path) -> list[Path]:
+        plan = self.plan["luopan"]
+        headers = ["日期", "退款口径", "售卖类型", "载体"] + [
+            f"{st}-{m}" for st in _LUOPAN_STAGES for m in _LUOPAN_MEASURES]
+        paths = []
+        for i, (y, mo) in enumerate(self.ym):
+            day = _luopan_download_day(self.months, i)
+            cutoff = datetime.combine(day, datetime.min.time())  # data to the day before
+            no_data = date.fromisoformat(plan["no_data_date"]) if i == len(self.ym) - 1 else None
+            rows = self._luopan_rows(y, mo, cutoff, no_data)
+            path = ext / _luopan_file(day)
+            _write_sheet(path, plan["sheet"], headers, rows, cutoff + timedelta(hours=10))
+            paths.append(path)
+        return paths
+
+    # -- writing: a third-party (蝉妈妈) product table ------------------------------------
+    def _write_competitors(self, ext: Path) -> list[Path]:
+        """Own and competitor products with 退货率, as a 蝉妈妈 商品 export: our products' rates
+        are the sample's own (last month's paid sub-orders with a successful refund)."""
+        plan = self.plan["competitor"]
+        y, mo = self.ym[-1]
+        period = f"{y}-{mo:02d}-01~{y}-{mo:02d}-{calendar.monthrange(y, mo)[1]:02d}"
+        paid: dict[str, int] = {}
+        refunded: dict[str, int] = {}
+        for o in self.orders:
+            if o.pay is None or (o.pay.year, o.pay.month) != (y, mo):
+                continue
+            for s in o.subs:
+                k = s.product.key
+                paid[k] = paid.get(k, 0) + s.qty
+                if any(a.outcome == "refund" and not a.broken and a.final_time <= self.as_of
+                       for a in s.after_sales):
+                    refunded[k] = refunded.get(k, 0) + 1
+        rows = []
+        for (name, shop, cat, price, sales, rate), pid in zip(_COMPETITOR_ROWS, _COMPETITOR_IDS):
+            rows.append([name, pid, shop, cat, f"¥{price:.2f}", str(sales), f"{rate * 100:.1f}%", period])
+        for k in _OWN_TOOL_PRODUCTS:
+            p = _BY_KEY[k]
+            subs = sum(1 for o in self.orders if o.pay is not None and (o.pay.year, o.pay.month) == (y, mo)
+                       for s in o.subs if s.product.key == k)
+            rate = refunded.get(k, 0) / subs if subs else 0.0
+            rows.append([p.name, p.product_id, _OWN_SHOP, p.category, f"¥{p.price:.2f}",
+                         str(paid.get(k, 0)), f"{rate * 100:.1f}%", period])
+        rows.sort(key=lambda r: (r[3], r[0]))
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\r\n")
+        w.writerow(["商品名称", "商品ID", "店铺名称", "类目", "价格", "近30天销量", "退货率", "统计周期"])
+        w.writerows(rows)
+        path = ext / plan["file"]
+        _atomic_write(path, buf.getvalue().encode("utf-8-sig"))
+        return [path]
+
     def run(self):
         self._build_orders()
         rng = self.rng
@@ -1718,12 +1896,34 @@ def _write_xlsx(path: Path, headers: list[str], rows: list[list[str]], created: 
     os.replace(tmp, path)
 
 
+def _write_sheet(path: Path, sheet: str, headers: list[str], rows: list[list], created: datetime) -> None:
+    """One sheet; ``str`` cells as text, numbers as numbers (as a 罗盘 download has them)."""
+    import xlsxwriter
+
+    tmp = path.with_name(f".{path.stem}.tmp.xlsx")
+    wb = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False,
+                                        "strings_to_urls": False})
+    wb.set_properties({"created": created, "author": "", "title": ""})
+    ws = wb.add_worksheet(sheet)
+    for c, h in enumerate(headers):
+        ws.write_string(0, c, h)
+    for r, row in enumerate(rows, start=1):
+        for c, v in enumerate(row):
+            if isinstance(v, str):
+                ws.write_string(r, c, v)
+            else:
+                ws.write_number(r, c, v)
+    wb.close()
+    os.replace(tmp, path)
+
+
 def generate(out_dir, months: list[str] | tuple[str, ...] = DEFAULT_MONTHS, seed: int = 7,
              external_dir=None) -> list[Path]:
     """Write realistic 抖店 sample exports for ``months`` (``["2026-08", …]``) into ``out_dir``.
 
     Returns the paths written (order CSVs, after-sale XLSX files, then the analyst's
-    ``interventions.csv`` / ``catalog.csv`` when ``external_dir`` is given).  Same seed → same
+    ``interventions.csv`` / ``catalog.csv``, the 罗盘 downloads and the 蝉妈妈 table when
+    ``external_dir`` is given).  Same seed → same
     bytes.  The planted signals are described by :func:`planted_for` (``PLANTED`` for the default
     months).
 
@@ -1743,4 +1943,6 @@ def generate(out_dir, months: list[str] | tuple[str, ...] = DEFAULT_MONTHS, seed
         ext = Path(external_dir)
         ext.mkdir(parents=True, exist_ok=True)
         paths += sim._write_external(ext)
+        paths += sim._write_luopan(ext)
+        paths += sim._write_competitors(ext)
     return paths

@@ -174,3 +174,73 @@ def test_data_as_of_is_the_newest_export_not_the_clock(orders, after_sales):
     o = orders.assign(export_time=T("2026-11-20 08:00"))
     a = after_sales.assign(export_time=T("2026-11-25 09:12"))
     assert metrics.data_as_of(o, a) == T("2026-11-25 09:12")
+
+
+# --- chapter 1: both views by 售后类型 × status, coverage, maturity --------------------------
+
+def test_cohort_status_view_counts_after_sales_of_the_months_orders(orders, after_sales):
+    # paid in October: S1 S2 S3 S4 S7 → A1 A2 (both S1) A3 A4 (applied 11-02) A7; not A5 (S5 paid
+    # in September) nor A6 (no order).
+    view = metrics.cohort_status_view(orders, after_sales, "2026-10")
+    assert view == {"after_sales": 5, "finished": 4, "in_progress": 1, "closed": 0, "unknown": 0,
+                    "sub_orders_with_after_sale": 4,  # S1's two after-sales: one sub-order
+                    "applied_after_month": 1}  # A4, applied 11-02
+    assert metrics.cohort_status_view(orders, after_sales, "2026-09")["after_sales"] == 1  # A5
+    assert metrics.cohort_status_view(orders, after_sales, "2025-01") == {
+        "after_sales": 0, "finished": 0, "in_progress": 0, "closed": 0, "unknown": 0,
+        "sub_orders_with_after_sale": 0, "applied_after_month": 0}
+
+
+def test_views_by_type_side_by_side(orders, after_sales):
+    views = metrics.views_by_type(orders, after_sales, "2026-10").set_index("after_sale_type")
+    assert list(views.index) == ["return_refund", "refund_shipped", "refund_unshipped", "exchange"]
+    assert views.loc["return_refund"].to_dict() == {
+        "app_finished": 2, "app_in_progress": 1, "app_closed": 0, "app_unknown": 0, "app_total": 3,
+        "cohort_finished": 1, "cohort_in_progress": 1, "cohort_closed": 0, "cohort_unknown": 0,
+        "cohort_total": 2}  # A5 belongs to September's cohort
+    # A4 was applied on 11-02 for an order paid 10-04: the cohort view counts it, the
+    # application view of October does not.
+    assert views.loc["refund_unshipped", "app_total"] == 0
+    assert views.loc["refund_unshipped", "cohort_finished"] == 1
+    # A6 has no order: in the application view (closed), in no cohort
+    assert views.loc["refund_shipped", ["app_closed", "cohort_closed"]].tolist() == [1, 0]
+    assert views["app_total"].sum() == 6 and views["cohort_total"].sum() == 5
+    assert metrics.cohort_table(orders, after_sales, "2026-10")["total"].sum() == 5
+
+
+def test_views_by_type_of_an_empty_month(orders, after_sales):
+    views = metrics.views_by_type(orders, after_sales, "2025-01")
+    assert len(views) == 0 and "cohort_total" in views.columns
+
+
+def test_coverage_summary_counts_after_sales_without_order(orders, after_sales):
+    cov = metrics.coverage_summary(orders, after_sales, "2026-10")
+    assert cov == {"after_sales": 6, "with_order": 5, "after_sales_without_order": 1,
+                   "share_without_order": pytest.approx(1 / 6), "refund_amount_without_order": 0.0}
+    refunded = after_sales.assign(is_refund_success=after_sales["after_sale_id"] == "A6")
+    assert metrics.coverage_summary(orders, refunded, "2026-10")["refund_amount_without_order"] == 10.0
+    empty = metrics.coverage_summary(orders, after_sales, "2025-01")
+    assert empty["after_sales"] == 0 and math.isnan(empty["share_without_order"])
+
+
+def test_cohort_maturity_on_the_boundary_and_while_the_month_runs():
+    assert metrics.cohort_maturity("2026-10", T("2026-12-01"))["days_since_month_end"] == 30
+    assert metrics.cohort_maturity("2026-10", T("2026-12-01"))["provisional"] is False
+    assert metrics.cohort_maturity("2026-10", T("2026-11-30 23:59"))["provisional"] is True
+    running = metrics.cohort_maturity("2026-10", T("2026-10-20"), maturity_days=10)
+    assert running == {"days_since_month_end": -12, "maturity_days": 10, "provisional": True}
+
+
+def test_definitions_cover_every_chapter_one_figure():
+    for key in ("申请口径（售后申请时间）", "支付口径（支付完成时间）", "支付口径的售后单", "退款率（订单数）",
+                "退款率（金额）", "退货率", "品退率", "破损率", "覆盖率", "成熟期", "置信区间"):
+        assert metrics.DEFINITIONS_ZH[key]
+
+
+def test_every_definition_names_an_existing_function():
+    table = metrics.definitions_table()
+    assert len(table) == len(metrics.DEFINITIONS_ZH)
+    for text in table["function"]:
+        assert text, "a figure without its function"
+        for name in text.split(", "):
+            assert hasattr(metrics, name.removeprefix("returns_kit.metrics.").split(" ")[0]), name

@@ -176,6 +176,8 @@ def _chart_cases():
         "lines": (lambda: plots.lines(daily, x="date", ys=["by_pay_time", "by_refund_time"]), 0),
         "trend_with_baseline": (lambda: plots.trend_with_baseline(rule, title="预警"), 0),
         "before_after_bars": (lambda: plots.before_after_bars(ba, title="前后"), 4),
+        "diff_bars": (lambda: plots.diff_bars(daily.assign(diff=[1.0, -2, float("nan"), 0, 3]),
+                                              x="date", y="diff"), 4),
     }
 
 

@@ -62,7 +62,8 @@ def read_orders(path: Path) -> pd.DataFrame:
 
 
 def read_xlsx(path: Path) -> list[list]:
-    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Sheet1").to_python()
+    """The first sheet (Sheet1 of a 售后 export, 本店数据 of a 罗盘 download)."""
+    return CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
 
 
 def xlsx_frame(path: Path) -> pd.DataFrame:
@@ -122,7 +123,9 @@ def test_files_written(gen, order_files, as_files):
     assert all(re.fullmatch(r"售后单导出-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}\.xlsx", p.name) for p in as_files)
     assert len({p.name for p in paths}) == len(paths)
     assert "售后单导出-2026-11-25-09-12-03.xlsx" in {p.name for p in as_files}  # as_of = Oct 31 + 25 d
-    assert {p.name for p in paths if p.parent == root / "external"} == {"interventions.csv", "catalog.csv"}
+    assert {p.name for p in paths if p.parent == root / "external"} == {
+        "interventions.csv", "catalog.csv", "抖音电商罗盘-退款分析-2026_10_02.xlsx",
+        "抖音电商罗盘-退款分析-2026_11_18.xlsx", "蝉妈妈-商品退货率-2026-10.csv"}
 
 
 def test_order_csv_headers_and_bom(order_files):
@@ -394,3 +397,100 @@ def test_other_seed_differs_and_bad_month(tmp_path):
     assert len([p for p in paths if p.suffix == ".csv"]) == 1
     with pytest.raises(ValueError):
         generate(tmp_path / "bad", ["2026-13"])
+
+
+# --------------------------------------------------------------------------------------------
+# 罗盘 退款分析 download and the 蝉妈妈 product table (external_dir)
+# --------------------------------------------------------------------------------------------
+
+LUOPAN_STAGES = ["全部退款阶段", "发货前退款阶段", "未收货退款阶段", "已收货退款阶段", "已收货退货退款阶段"]
+LUOPAN_MEASURES = ["退款人数", "退款订单数", "退款金额", "退款率"]
+
+
+def test_planted_luopan_and_competitor():
+    lp = planted_for(MONTHS)["luopan"]
+    assert lp["files"] == ["抖音电商罗盘-退款分析-2026_10_02.xlsx", "抖音电商罗盘-退款分析-2026_11_18.xlsx"]
+    assert lp["file"] == lp["files"][-1] and lp["downloaded"] == "2026-11-18"
+    assert lp["no_data_date"] == "2026-10-09" and lp["basis"] == "订单支付时间"
+    assert PLANTED["luopan"]["no_data_date"] == "2026-10-09"
+    comp = PLANTED["competitor"]
+    assert comp["file"] == "蝉妈妈-商品退货率-2026-10.csv"
+    assert (comp["product_name"], comp["category"], comp["price"], comp["return_rate"]) == (
+        "复古碎花雪纺连衣裙", "女装/连衣裙", 149.0, 0.152)
+    assert comp["own_product_name"] == PLANTED["product"]["product_name"] == "法式碎花连衣裙"
+    assert comp["category"] == PLANTED["product"]["category"]
+    assert comp["product_id"] not in {p.product_id for p in CATALOG}
+
+
+@pytest.fixture(scope="module")
+def luopan_sheet(gen):
+    root, _ = gen
+    wb = CalamineWorkbook.from_path(str(root / "external" / planted_for(MONTHS)["luopan"]["file"]))
+    assert wb.sheet_names == ["本店数据"]
+    rows = wb.get_sheet_by_name("本店数据").to_python()
+    return rows[0], rows[1:]
+
+
+def test_luopan_download_layout(luopan_sheet):
+    head, rows = luopan_sheet
+    assert head == ["日期", "退款口径", "售卖类型", "载体"] + [
+        f"{s}-{m}" for s in LUOPAN_STAGES for m in LUOPAN_MEASURES]
+    assert [r[0] for r in rows] == [f"2026/10/{d:02d}" for d in range(31, 0, -1)]  # newest first
+    assert {r[1] for r in rows} == {"订单支付时间"} and {(r[2], r[3]) for r in rows} == {("全部", "全部")}
+    empty = [r for r in rows if r[0] == "2026/10/09"]
+    assert empty[0][4:] == ["暂无数据"] * 20
+    for r in rows:
+        if r[0] == "2026/10/09":
+            continue
+        for k in range(5):
+            buyers, orders, amount, rate = r[4 + 4 * k: 8 + 4 * k]
+            assert isinstance(orders, float) and orders.is_integer() and buyers <= orders
+            assert re.fullmatch(r"¥\d{1,3}(,\d{3})*\.\d{2}", amount), amount
+            assert re.fullmatch(r"\d+\.\d{2}%", rate), rate
+
+
+def _cents(text: str) -> int:
+    return round(float(text.lstrip("¥").replace(",", "")) * 100)
+
+
+def test_luopan_figures_follow_the_sample(luopan_sheet, paid):
+    """全部 = 发货前 + 未收货 + 已收货 (amounts); 退款率 = 退款金额 / that day's 成交金额; the
+    counts are 主订单 (never more than the refunded sub-orders of the day, as of the kit's export,
+    plus refunds finished later)."""
+    _, rows = luopan_sheet
+    paid = paid.assign(day=paid["pay"].dt.strftime("%Y/%m/%d"),
+                       payable=paid["订单应付金额"].str.replace(",", "").astype(float))
+    gmv = paid.groupby("day")["payable"].sum()
+    main_refunded = paid[paid["refunded"]].groupby("day")["主订单编号"].nunique()
+    more_orders = 0
+    for r in rows:
+        if r[0] == "2026/10/09":
+            continue
+        amounts = [_cents(r[6 + 4 * k]) for k in range(5)]
+        assert amounts[0] == amounts[1] + amounts[2] + amounts[3]
+        assert amounts[4] <= amounts[3]
+        rate = float(r[7].rstrip("%")) / 100
+        assert rate == pytest.approx(amounts[0] / 100 / gmv[r[0]], abs=0.00005)
+        orders = int(r[5])
+        assert orders >= r[9] and orders >= r[13] and orders >= r[17]
+        more_orders += orders > main_refunded.get(r[0], 0)
+    assert more_orders == 0  # the 罗盘 snapshot is a week older than the kit's export
+
+
+def test_competitor_table(gen):
+    root, _ = gen
+    path = root / "external" / PLANTED["competitor"]["file"]
+    assert path.read_bytes()[:3] == b"\xef\xbb\xbf"
+    df = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+    assert list(df.columns) == ["商品名称", "商品ID", "店铺名称", "类目", "价格", "近30天销量", "退货率", "统计周期"]
+    assert 10 <= len(df) <= 20 and (df["统计周期"] == "2026-10-01~2026-10-31").all()
+    assert df["价格"].str.fullmatch(r"¥\d+\.\d{2}").all() and df["退货率"].str.fullmatch(r"\d+\.\d%").all()
+    comp = PLANTED["competitor"]
+    rival = df[df["商品名称"] == comp["product_name"]].iloc[0]
+    assert (rival["店铺名称"], rival["类目"], rival["价格"], rival["退货率"]) == (
+        comp["shop"], "女装/连衣裙", "¥149.00", "15.2%")
+    ours = df[df["店铺名称"] == comp["own_shop"]]
+    assert set(ours["商品ID"]) == set(comp["own_products"]) and len(ours) == 5
+    dress = ours[ours["商品ID"] == PLANTED["product"]["product_id"]].iloc[0]
+    assert 0.30 <= float(dress["退货率"].rstrip("%")) / 100 <= 0.40
+    assert set(df.loc[df["店铺名称"] != comp["own_shop"], "商品ID"]).isdisjoint({p.product_id for p in CATALOG})

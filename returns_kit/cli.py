@@ -1,4 +1,4 @@
-"""Command line: ``returns-kit sample | ingest | report`` (also ``python -m returns_kit``).
+"""Command line: ``returns-kit sample | ingest | report | alerts`` (also ``python -m returns_kit``).
 
 Exit codes: 0 success; 2 bad input or bad parameters (the message names the file, row and column
 or the parameter); 1 a notebook failed or timed out (the message names the executed notebook).
@@ -19,6 +19,12 @@ MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 def _month(text: str) -> str:
     if not MONTH_RE.match(text):
         raise argparse.ArgumentTypeError(f"month must look like 2026-10, got {text!r}")
+    return text
+
+
+def _date(text: str) -> str:
+    if not re.match(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$", text):
+        raise argparse.ArgumentTypeError(f"date must look like 2026-10-17, got {text!r}")
     return text
 
 
@@ -68,6 +74,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="extra notebook parameter, checked against the parameters cells")
     r.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
     r.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+    al = sub.add_parser("alerts", help="push the anomalies to 钉钉/飞书/企业微信 robots (dry run without --send)")
+    al.add_argument("--month", type=_month, required=True, help="YYYY-MM")
+    al.add_argument("--date", type=_date, default=None, help="only this day (YYYY-MM-DD), e.g. yesterday in a cron job")
+    al.add_argument("--send", action="store_true", help="really post (default: print the messages)")
+    al.add_argument("--raw", type=Path, default=Path("data/raw"))
+    al.add_argument("--external", type=Path, default=Path("data/external"))
+    al.add_argument("--processed", type=Path, default=Path("data/processed"))
+    al.add_argument("--conf", type=Path, default=Path("conf"))
+    al.add_argument("--state", type=Path, default=None,
+                    help="sent-alerts state file (default conf/local/alerts_sent.json)")
     return p
 
 
@@ -101,6 +118,12 @@ def main(argv: list[str] | None = None) -> int:
                 progress=not args.no_progress,
             )
             print(index)
+        elif args.command == "alerts":
+            from .alerts import run_alerts
+
+            return run_alerts(args.month, date=args.date, send_now=args.send, conf=args.conf,
+                              raw=args.raw, processed=args.processed, external=args.external,
+                              state_file=args.state)
     except ReturnsKitError as exc:
         print(f"returns-kit: error: {exc}", file=sys.stderr)
         return exc.exit_code

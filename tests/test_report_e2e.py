@@ -5,6 +5,8 @@ minute), then reads the rendered HTML as a reader would.
 """
 
 import re
+
+import pytest
 import shutil
 from pathlib import Path
 
@@ -143,3 +145,17 @@ def test_reports_are_readable_by_others(report):
     mask = os.umask(0)
     os.umask(mask)
     assert index.stat().st_mode & 0o777 == 0o666 & ~mask  # not the 0600 of a temp file
+
+
+def test_metrics_json_has_every_chapters_section(report):
+    _, _, m = report
+    assert m["source_comparison"]["luopan"]  # chapter 2: filled from the sample 罗盘 download
+    assert m["creators"][0]["creator_name"] == sample.PLANTED["creator"]["creator_name"]
+    assert {t["tag"] for t in m["custom_tags"]} >= {"尺码不准"}
+    days = {a["date"] for a in m["anomalies"]}
+    assert sample.PLANTED["spike"]["date"] in days and len(days) <= 2
+    [item] = m["interventions"]
+    assert item["name"] == sample.PLANTED["intervention"]["name"] and item["p_value"] < 0.05
+    assert item["after_rate"] < item["before_rate"]
+    costs = m["costs"]
+    assert costs["total"] == pytest.approx(costs["explicit"] + costs["implicit"], abs=0.01)

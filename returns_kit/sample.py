@@ -648,6 +648,10 @@ class _Order:
         self.spike = False
 
 
+#: Share of orders placed by a buyer who already ordered (same masked name, phone and district).
+REPEAT_BUYER_SHARE = 0.15
+
+
 class _Sub:
     __slots__ = ("order", "sub_id", "product", "spec_idx", "qty", "platform_disc", "merchant_disc",
                  "merchant_label", "creator_disc", "shipping", "pay_disc", "after_sales",
@@ -755,6 +759,10 @@ class _Sim:
         self.rng = random.Random(f"returns_kit.sample:{seed}:orders")
         self.rng_as = random.Random(f"returns_kit.sample:{seed}:after_sales")
         self.rng_txt = random.Random(f"returns_kit.sample:{seed}:texts")
+        # repeat buyers: own stream, so the planted signals (drawn from the others) do not move
+        self.rng_buyers = random.Random(f"returns_kit.sample:{seed}:buyers")
+        self._past_buyers: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
+        self._script_note_done = False
         self.used_ids: set[int] = set()
         self.orders: list[_Order] = []
         self.after_sales: list[_AfterSale] = []
@@ -812,6 +820,11 @@ class _Sim:
         o.district = rng.choice(prov[3][o.city])
         o.buyer = rng.choice(_SURNAMES) + "**"
         o.phone = rng.choice(_PHONE_PREFIX) + "****" + f"{rng.randrange(10000):04d}"
+        past = self._past_buyers.setdefault((o.province, o.city, o.district), [])
+        if past and self.rng_buyers.random() < REPEAT_BUYER_SHARE:
+            o.buyer, o.phone = self.rng_buyers.choice(past)  # a returning customer, same address
+        else:
+            past.append((o.buyer, o.phone))
         o.app = rng.choices(_APPS, weights=_APP_W)[0]
         o.pay_method = rng.choices(_PAY_METHODS, weights=_PAY_METHOD_W)[0] if o.pay else "-"
         o.addr_changed = rng.random() < 0.02
@@ -1443,6 +1456,12 @@ class _Sim:
             if a.kind in ("shipped", "unshipped") and rng.random() < 0.04:
                 a.type_text = {"shipped": "已发货退款", "unshipped": "未发货退款"}[a.kind]
             a.note = self._note_for(a)
+            if (a.family == "regret" and not self._script_note_done
+                    and (s.order.submit.year, s.order.submit.month) == self.ym[-1]):
+                # a buyer who clicks 不想要 but writes of a defect, pasting markup: chapter 4's
+                # mismatch table must show the markup as text, never run it
+                a.note = "<script>alert(1)</script> 用了一次就坏了，开关失灵"
+                self._script_note_done = True
             if rng.random() < 0.45:
                 labels = _LABELS.get(a.family, ("其他",))
                 if s.product.group != "apparel" and a.family in ("size", "effect"):

@@ -159,3 +159,15 @@ def test_metrics_json_has_every_chapters_section(report):
     assert item["after_rate"] < item["before_rate"]
     costs = m["costs"]
     assert costs["total"] == pytest.approx(costs["explicit"] + costs["implicit"], abs=0.01)
+
+
+def test_buyer_markup_shows_as_text(report):
+    _, html, _ = report
+    # the sample plants a 不想要 click whose note pastes a <script> tag (chapter 4 mismatch table)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; 用了一次就坏了" in html
+    assert "<script>alert(1)" not in html
+
+
+def test_repeat_buyers_are_found(report):
+    _, html, _ = report
+    assert re.search(r"复购客退款率 \d+\.\d%（95% 区间", html)

@@ -18,11 +18,12 @@ DEFAULT_CONF = Path("conf")
 SALT_ENV = "RETURNS_KIT_SALT"
 
 
-def _merge(base: Any, over: Any) -> Any:
+def deep_merge(base: Any, over: Any) -> Any:
+    """``over`` merged into ``base``: dicts key by key (recursively), anything else replaced."""
     if isinstance(base, dict) and isinstance(over, dict):
         out = dict(base)
         for key, value in over.items():
-            out[key] = _merge(base.get(key), value) if key in base else value
+            out[key] = deep_merge(base.get(key), value) if key in base else value
         return out
     return over
 
@@ -35,7 +36,7 @@ def load_yaml(name: str, conf_dir: str | Path = DEFAULT_CONF) -> dict[str, Any]:
         path = conf_dir / layer / name
         if path.exists():
             with path.open(encoding="utf-8") as fh:
-                result = _merge(result, yaml.safe_load(fh) or {})
+                result = deep_merge(result, yaml.safe_load(fh) or {})
     return result
 
 

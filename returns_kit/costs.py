@@ -105,15 +105,6 @@ NOT_RETURNED = ("refund_shipped", "reship")  # goods stay with the buyer / sent 
 # Parameters
 # --------------------------------------------------------------------------------------------
 
-def _merge(base: Any, over: Any) -> Any:
-    if isinstance(base, dict) and isinstance(over, dict):
-        out = dict(base)
-        for key, value in over.items():
-            out[key] = _merge(base.get(key), value) if key in base else value
-        return out
-    return over
-
-
 def get_param(params: dict[str, Any], dotted: str) -> Any:
     """``get_param(p, "implicit.lost_repeat_rate")``."""
     value: Any = params
@@ -171,9 +162,9 @@ def validate_params(params: dict[str, Any], file: str | None = None) -> dict[str
 
 def load_params(conf_dir: str | Path = "conf") -> dict[str, Any]:
     """:data:`DEFAULT_PARAMS` overlaid with ``conf/{base,local}/costs.yml``, validated."""
-    from .config import conf_file, load_yaml
+    from .config import conf_file, deep_merge, load_yaml
 
-    params = _merge(copy.deepcopy(DEFAULT_PARAMS), load_yaml("costs.yml", conf_dir))
+    params = deep_merge(copy.deepcopy(DEFAULT_PARAMS), load_yaml("costs.yml", conf_dir))
     path = conf_file("costs.yml", conf_dir)
     return validate_params(params, file=str(path) if path else None)
 

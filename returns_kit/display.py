@@ -217,3 +217,12 @@ LABELS.update({
     "reason_clicked": "买家点选的原因",
 })
 PERCENT |= {"prev_share", "share_change"}
+
+
+def rate_ci(row: Any, rate: str = "refund_rate", low: str = "ci_low", high: str = "ci_high",
+            extra: str = "") -> str:
+    """A rate with its interval, as the report words it: ``"34.3%（95% 区间 29.6%–39.4%）"``.
+
+    ``row`` is a mapping or a table row; ``extra`` goes inside the brackets (e.g. ``"，364 单"``).
+    """
+    return f"{pct(row[rate])}（95% 区间 {pct(row[low])}–{pct(row[high])}{extra}）"

@@ -62,3 +62,10 @@ def test_display_aligns_numpy_numbers_right_and_text_left():
     out = display.table_html(pd.DataFrame({"count": np.array([3], dtype="int64"), "category": ["质量问题"]}))
     assert "<td style='text-align:right'>3</td>" in out
     assert "<td style='text-align:left'>质量问题</td>" in out
+
+
+def test_rate_ci_words_a_rate_with_its_interval():
+    row = {"refund_rate": 0.3434, "ci_low": 0.296, "ci_high": 0.394, "paid_sub_orders": 364}
+    assert display.rate_ci(row) == "34.3%（95% 区间 29.6%–39.4%）"
+    assert display.rate_ci(row, extra="，364 单") == "34.3%（95% 区间 29.6%–39.4%，364 单）"
+    assert display.rate_ci({"r": float("nan"), "l": None, "h": 0.1}, "r", "l", "h") == "—（95% 区间 —–10.0%）"

@@ -17,6 +17,8 @@ from matplotlib.ft2font import FT2Font  # noqa: E402
 
 from returns_kit import plots  # noqa: E402
 
+from chart_check import assert_draws  # noqa: E402
+
 TITLE = "退货率 — 新疆维吾尔自治区, 顺丰速运, −5%"
 TICKS = ["广东省", "浙江省", "内蒙古自治区", "中通快递", "极兔速递", "品退率"]
 
@@ -183,12 +185,4 @@ def _chart_cases():
 
 @pytest.mark.parametrize("name", list(_chart_cases()))
 def test_chart_helpers_draw_chinese_without_warnings(name):
-    draw, bars = _chart_cases()[name]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        ax = draw()
-        buf = io.BytesIO()
-        ax.figure.savefig(buf, format="png")
-    assert buf.getvalue()[:4] == b"\x89PNG"
-    assert len(ax.patches) == bars
-    plt.close(ax.figure)
+    assert_draws(*_chart_cases()[name])

@@ -39,6 +39,17 @@ def _param(text: str) -> tuple[str, str]:
     return name.strip(), value
 
 
+#: The data and config folders every data-reading command takes, with their defaults.
+FOLDERS = {"raw": "data/raw", "external": "data/external", "processed": "data/processed",
+           "conf": "conf"}
+
+
+def _folders(parser: argparse.ArgumentParser, *names: str) -> None:
+    for name in names:
+        parser.add_argument(f"--{name}", type=Path, default=Path(FOLDERS[name]),
+                            help=f"default {FOLDERS[name]}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="returns-kit",
@@ -55,18 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=7)
 
     i = sub.add_parser("ingest", help="read data/raw into the typed Parquet cache")
-    i.add_argument("--raw", type=Path, default=Path("data/raw"))
-    i.add_argument("--processed", type=Path, default=Path("data/processed"))
-    i.add_argument("--conf", type=Path, default=Path("conf"), help="config folder (salt)")
+    _folders(i, "raw", "processed", "conf")
     i.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
 
     r = sub.add_parser("report", help="run the eight chapter notebooks and render one HTML")
     r.add_argument("--month", type=_month, required=True, help="YYYY-MM")
-    r.add_argument("--raw", type=Path, default=Path("data/raw"))
-    r.add_argument("--external", type=Path, default=Path("data/external"))
-    r.add_argument("--processed", type=Path, default=Path("data/processed"))
+    _folders(r, "raw", "external", "processed", "conf")
     r.add_argument("--out", type=Path, default=Path("reports"))
-    r.add_argument("--conf", type=Path, default=Path("conf"))
     r.add_argument("--notebooks", type=Path, default=None,
                    help="chapter notebooks folder (default: ./notebooks)")
     r.add_argument("-p", "--param", type=_param, action="append", default=[],
@@ -79,10 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     al.add_argument("--month", type=_month, required=True, help="YYYY-MM")
     al.add_argument("--date", type=_date, default=None, help="only this day (YYYY-MM-DD), e.g. yesterday in a cron job")
     al.add_argument("--send", action="store_true", help="really post (default: print the messages)")
-    al.add_argument("--raw", type=Path, default=Path("data/raw"))
-    al.add_argument("--external", type=Path, default=Path("data/external"))
-    al.add_argument("--processed", type=Path, default=Path("data/processed"))
-    al.add_argument("--conf", type=Path, default=Path("conf"))
+    _folders(al, "raw", "external", "processed", "conf")
     al.add_argument("--state", type=Path, default=None,
                     help="sent-alerts state file (default conf/local/alerts_sent.json)")
     return p

@@ -1,0 +1,54 @@
+"""Atomic writes: the one way the kit puts a file in place.
+
+A crash (or SIGKILL) half-way leaves the previous file untouched: the content goes to a temp file
+in the target's folder, which is then renamed over the target (``os.replace`` is atomic on one
+file system).  The result gets the ordinary permissions (0644 under the usual umask), not the
+0600 of a temp file: reports are meant to be shared.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["atomic_write", "atomic_write_text", "atomic_write_bytes"]
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def atomic_write(target: str | os.PathLike, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp)`` on a temp file beside ``target``, then move it into place.
+
+    The folder must exist.  Any exception leaves ``target`` as it was and removes the temp file.
+    Returns ``target`` as a :class:`~pathlib.Path`.
+    """
+    target = Path(target)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return target
+
+
+def atomic_write_text(target: str | os.PathLike, text: str, encoding: str = "utf-8") -> Path:
+    """:func:`atomic_write` of a text (``\\n`` line ends on every platform)."""
+    return atomic_write(target, lambda p: p.write_text(text, encoding=encoding, newline="\n"))
+
+
+def atomic_write_bytes(target: str | os.PathLike, data: bytes) -> Path:
+    """:func:`atomic_write` of bytes."""
+    return atomic_write(target, lambda p: p.write_bytes(data))

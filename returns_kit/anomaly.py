@@ -1,8 +1,7 @@
-"""Chapter 5 — monitoring: anomaly detection on daily refund rates, the order → refund funnel and
-the tables behind the heatmap and the trend-vs-industry chart.
+"""Chapter 5's anomaly detection on daily refund rates, for the shop and the TOP products.
 
-Two rules judge every day of the month, for the whole shop and for each TOP product, on the
-cohort basis (支付口径: sub-orders paid that day, ``refunded`` = at least one successful refund):
+Two rules judge every day of the month on the cohort basis (支付口径: sub-orders paid that day,
+``refunded`` = at least one successful refund):
 
 * ``threshold`` — the article's rule: the day's refund rate is more than ``threshold`` (20%) above
   the mean of the previous ``window`` (7) comparable days.  The mean is pooled (Σ refunded ÷
@@ -23,8 +22,6 @@ of later baselines, so one spike does not hide the next week.
 Caveat (stated in the report): the rates of the last days before the data pull are still
 immature (late returns arrive for weeks), so they are biased low — the rules can miss a recent
 spike of late returns, they do not invent one.  Refunds before shipping show up at once.
-
-Everything here is a pure function of DataFrames; ``anomaly_metrics`` is the metrics.json entry.
 """
 
 from __future__ import annotations
@@ -37,15 +34,25 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
+from .config import load_yaml
+from .core.periods import month_bounds, month_days
+from .core.stats import binom_sf
+from .display import p_text
+from .errors import ParameterError
+from .funnel import funnel_exits
+from .metrics.outcomes import cohort
+from .metrics.products import product_names
+
 __all__ = [
-    "threshold_rule", "DetectionSettings", "load_settings", "load_promotion_days",
-    "daily_counts", "judge_days", "detect", "anomaly_metrics", "fired_days", "funnel",
-    "funnel_exits", "funnel_summary", "heatmap_table", "trend_table", "benchmark_band", "RULES_ZH",
-    "months_back_from", "Monitoring", "monitor", "anomaly_table",
+    "RULES_ZH", "BASELINE_KIND_ZH", "threshold_rule", "DetectionSettings", "load_settings",
+    "daily_counts", "judge_days", "fired_days", "detect", "anomaly_settings", "anomaly_table",
+    "monitoring_summary", "shop_rule",
 ]
+
 
 #: rule id → Chinese name shown in the report and in alerts
 RULES_ZH = {"threshold": "超均值20%规则", "binomial": "二项检验（按单量）"}
+
 BASELINE_KIND_ZH = {"normal": "日常基线", "promotion": "往期大促基线",
                     "normal_fallback": "日常基线（无往期大促可比）"}
 
@@ -65,10 +72,6 @@ def threshold_rule(series: pd.Series, window: int = 7, threshold: float = 0.20,
     fired = (ratio > 1 + threshold) & series.notna() & baseline.notna()
     return pd.DataFrame({"value": series, "baseline": baseline, "ratio": ratio, "fired": fired})
 
-
-# --------------------------------------------------------------------------------------------
-# Settings (conf/base/alerts.yml → detection)
-# --------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class DetectionSettings:
@@ -114,8 +117,6 @@ class DetectionSettings:
         return out
 
     def validate(self) -> None:
-        from .errors import ParameterError
-
         checks = [
             (self.window >= 1, "threshold_rule.window must be ≥ 1"),
             (self.threshold >= 0, "threshold_rule.threshold must be ≥ 0 (0.20 = 20%)"),
@@ -131,78 +132,8 @@ class DetectionSettings:
 
 def load_settings(conf_dir: str | Path = "conf") -> DetectionSettings:
     """Detection settings from ``alerts.yml`` (base, overlaid by local); defaults when absent."""
-    from .config import load_yaml
-
     return DetectionSettings.from_conf(load_yaml("alerts.yml", conf_dir).get("detection", {}) or {})
 
-
-# --------------------------------------------------------------------------------------------
-# Promotion calendar
-# --------------------------------------------------------------------------------------------
-
-def _days_from_calendar(frame: pd.DataFrame) -> set[pd.Timestamp]:
-    """Dates of a promotions table: a ``date`` column, or ``start_date``/``end_date`` ranges."""
-    cols = {c.strip().lower(): c for c in frame.columns}
-    days: set[pd.Timestamp] = set()
-    start_col = next((cols[c] for c in ("start_date", "start", "开始日期") if c in cols), None)
-    end_col = next((cols[c] for c in ("end_date", "end", "结束日期") if c in cols), None)
-    date_col = next((cols[c] for c in ("date", "日期") if c in cols), None)
-    if start_col is not None:
-        starts = pd.to_datetime(frame[start_col], errors="coerce")
-        ends = pd.to_datetime(frame[end_col], errors="coerce") if end_col else starts
-        for s, e in zip(starts, ends.fillna(starts)):
-            if pd.notna(s):
-                days.update(pd.date_range(s.normalize(), e.normalize(), freq="D"))
-    elif date_col is not None:
-        days.update(pd.to_datetime(frame[date_col], errors="coerce").dropna().dt.normalize())
-    return days
-
-
-def load_promotion_days(conf_dir: str | Path = "conf", month: str | None = None,
-                        months_back: int = 13) -> set[pd.Timestamp]:
-    """Promotion days (大促) from ``promotions.csv`` (conf/local overrides conf/base): those of
-    ``month`` and the ``months_back - 1`` months before it (the baselines look back), or every
-    day of the calendar when ``month`` is None.
-
-    The file may be absent (→ empty set).  When ``returns_kit.metrics`` provides
-    ``load_promotions``/``promotion_days(calendar, month)`` they are used, so the kit has one
-    reading of the calendar; otherwise a ``date`` column or ``start``/``end`` (or
-    ``start_date``/``end_date``) ranges are read.  Returns normalised timestamps.
-    """
-    from . import metrics
-    from .config import conf_file
-
-    path = conf_file("promotions.csv", conf_dir)
-    if path is None:
-        return set()
-    if hasattr(metrics, "promotion_days") and hasattr(metrics, "load_promotions") and month:
-        calendar = metrics.load_promotions(conf_dir)
-        days: set[pd.Timestamp] = set()
-        for m in months_back_from(month, months_back):
-            found = metrics.promotion_days(calendar, m)
-            values = found["date"] if isinstance(found, pd.DataFrame) else found
-            days.update(pd.Timestamp(d).normalize() for d in values)
-        return days
-    days = _days_from_calendar(pd.read_csv(path, encoding="utf-8-sig"))
-    if month:
-        keep = set(months_back_from(month, months_back))
-        days = {d for d in days if d.strftime("%Y-%m") in keep}
-    return days
-
-
-def months_back_from(month: str, n: int) -> list[str]:
-    """``month`` and the ``n - 1`` months before it, oldest first."""
-    from .metrics import previous_month
-
-    out = [month]
-    for _ in range(n - 1):
-        out.append(previous_month(out[-1]))
-    return out[::-1]
-
-
-# --------------------------------------------------------------------------------------------
-# Daily counts and the two rules
-# --------------------------------------------------------------------------------------------
 
 def daily_counts(outcomes: pd.DataFrame, end: pd.Timestamp | None = None,
                  by: str | None = None) -> pd.DataFrame:
@@ -228,15 +159,6 @@ def daily_counts(outcomes: pd.DataFrame, end: pd.Timestamp | None = None,
     idx = pd.MultiIndex.from_product([keys, days], names=[by, "date"])
     g = g.reindex(idx, fill_value=0).reset_index()
     return g.rename(columns={"size": "paid", "sum": "refunded"}).astype({"paid": int, "refunded": int})
-
-
-def _binom_sf(k: int, n: int, p: float) -> float:
-    """P(X ≥ k) for X ~ Binomial(n, p)."""
-    from scipy.stats import binom
-
-    if k <= 0:
-        return 1.0
-    return float(binom.sf(k - 1, n, p))
 
 
 def judge_days(counts: pd.DataFrame, days: Iterable[pd.Timestamp],
@@ -304,7 +226,7 @@ def judge_days(counts: pd.DataFrame, days: Iterable[pd.Timestamp],
         if tok:
             expected = n * p0
             excess = k - expected
-            p_value = _binom_sf(k, n, p0) if p0 > 0 else (0.0 if k > 0 else 1.0)
+            p_value = binom_sf(k, n, p0) if p0 > 0 else (0.0 if k > 0 else 1.0)
             fired = p_value < s.alpha and excess >= s.min_excess
         else:
             expected = excess = p_value = math.nan
@@ -322,16 +244,6 @@ def judge_days(counts: pd.DataFrame, days: Iterable[pd.Timestamp],
 def fired_days(judged: pd.DataFrame) -> pd.DataFrame:
     """Rows of :func:`judge_days` where either rule fired."""
     return judged[judged["threshold_fired"] | judged["binomial_fired"]]
-
-
-# --------------------------------------------------------------------------------------------
-# Drivers: which products and reasons make a bad day
-# --------------------------------------------------------------------------------------------
-
-def _product_names(outcomes: pd.DataFrame) -> dict[str, str]:
-    names = outcomes.dropna(subset=["product_id"]).groupby("product_id")["product_name"].agg(
-        lambda s: s.mode().iat[0] if s.notna().any() else None)
-    return {str(k): v for k, v in names.items()}
 
 
 def _reason_drivers(outcomes: pd.DataFrame, after_sales: pd.DataFrame, taxonomy,
@@ -401,11 +313,7 @@ def _baseline_days(counts: pd.DataFrame, day: pd.Timestamp, judged_row: pd.Serie
     return list(prev["date"].tail(window))
 
 
-# --------------------------------------------------------------------------------------------
-# Detection over a month
-# --------------------------------------------------------------------------------------------
-
-def _clean(value: Any) -> Any:
+def _round6(value: Any) -> Any:
     if isinstance(value, (np.integer,)):
         return int(value)
     if isinstance(value, (np.floating, float)):
@@ -435,12 +343,10 @@ def detect(outcomes: pd.DataFrame, after_sales: pd.DataFrame, month: str,
     rule's baseline rate), ratio, paid_sub_orders, refunded, expected, p_value, baseline_kind,
     promotion, drivers {products: [...], reasons: [...], stage: {...}}``, sorted by date.
     """
-    from .metrics import cohort, month_bounds
-
-    start, end = month_bounds(month)
-    days = list(pd.date_range(start, end - pd.Timedelta(days=1), freq="D"))
+    _, end = month_bounds(month)
+    days = list(month_days(month))
     promos = {pd.Timestamp(d).normalize() for d in promotion_days}
-    names = _product_names(outcomes)
+    names = product_names(outcomes)
     data = outcomes[outcomes["pay_time"].notna() & (outcomes["pay_time"] < end)]
 
     shop_counts = daily_counts(data, end=end)
@@ -467,11 +373,11 @@ def detect(outcomes: pd.DataFrame, after_sales: pd.DataFrame, month: str,
                     "date": day.strftime("%Y-%m-%d"), "metric": "refund_rate", "scope": scope,
                     "product_id": pid, "product_name": names.get(pid) if pid else None,
                     "rule": rule, "rule_zh": RULES_ZH[rule],
-                    "value": _clean(r["value"]),
-                    "baseline": _clean(r["baseline"] if rule == "threshold" else r["p0"]),
-                    "ratio": _clean(r["value"] / (r["baseline"] if rule == "threshold" else r["p0"])),
+                    "value": _round6(r["value"]),
+                    "baseline": _round6(r["baseline"] if rule == "threshold" else r["p0"]),
+                    "ratio": _round6(r["value"] / (r["baseline"] if rule == "threshold" else r["p0"])),
                     "paid_sub_orders": int(r["paid"]), "refunded": int(r["refunded"]),
-                    "expected": _clean(r["expected"]), "p_value": _sig(r["p_value"]),
+                    "expected": _round6(r["expected"]), "p_value": _sig(r["p_value"]),
                     "baseline_kind": r["baseline_kind"], "promotion": bool(r["promotion"]),
                     "drivers": drivers,
                 })
@@ -490,341 +396,53 @@ def detect(outcomes: pd.DataFrame, after_sales: pd.DataFrame, month: str,
     return shop, anomalies
 
 
-def anomaly_metrics(data, month: str, conf_dir: str | Path = "conf",
-                    external_dir: str | Path | None = None) -> dict[str, Any]:
-    """metrics.json key ``anomalies``: every fired rule of ``month`` (see :func:`detect`), plain
-    JSON types, rates as fractions; plus ``anomaly_settings`` (what the rules were)."""
-    from .metrics import sub_order_outcomes
-    from .reasons import load_taxonomy
-
-    taxonomy = load_taxonomy(conf_dir)
-    settings = load_settings(conf_dir)
-    outcomes = sub_order_outcomes(data.orders, data.after_sales, taxonomy)
-    promos = load_promotion_days(conf_dir, month)
-    _, anomalies = detect(outcomes, data.after_sales, month, promos, settings, taxonomy)
+def anomaly_settings(settings: DetectionSettings, promotion_days: Iterable[pd.Timestamp],
+                     month: str) -> dict[str, Any]:
+    """What the rules were, for ``metrics.json`` (``anomaly_settings``): the metric and its basis,
+    both rules' parameters and the month's promotion days."""
     return {
-        "anomalies": anomalies,
-        "anomaly_settings": {
-            "metric": "refund_rate", "basis": "pay_date",
-            "threshold": settings.threshold, "window": settings.window,
-            "min_volume": settings.min_volume, "test_window": settings.test_window,
-            "alpha": settings.alpha, "min_excess": settings.min_excess,
-            "top_products": settings.top_products,
-            "promotion_days": sorted(d.strftime("%Y-%m-%d") for d in promos
-                                     if d.strftime("%Y-%m") == month),
-        },
+        "metric": "refund_rate", "basis": "pay_date",
+        "threshold": settings.threshold, "window": settings.window,
+        "min_volume": settings.min_volume, "test_window": settings.test_window,
+        "alpha": settings.alpha, "min_excess": settings.min_excess,
+        "top_products": settings.top_products,
+        "promotion_days": sorted(d.strftime("%Y-%m-%d") for d in promotion_days
+                                 if d.strftime("%Y-%m") == month),
     }
 
 
-# --------------------------------------------------------------------------------------------
-# Funnel: paid → shipped → received → after-sale applied → refunded
-# --------------------------------------------------------------------------------------------
-
-FUNNEL_ZH = {"paid": "支付", "shipped": "已发货", "received": "已签收", "applied": "申请售后",
-             "refunded": "退款/退货成功"}
-EXIT_ZH = {"before_shipping": "发货前（未发货仅退款）", "in_transit": "发货后、签收前（已发货仅退款/拒收）",
-           "after_receipt": "签收后（退货退款/仅退款）"}
+def shop_rule(judged: pd.DataFrame) -> pd.DataFrame:
+    """The shop's judged days (:func:`judge_days`) as ``value, baseline, fired`` indexed by date,
+    for :func:`returns_kit.plots.trend_with_baseline`; fired = either rule."""
+    t = judged.set_index("date")
+    return pd.DataFrame({"value": t["value"], "baseline": t["baseline"],
+                         "fired": t["threshold_fired"] | t["binomial_fired"]})
 
 
-def _received(frame: pd.DataFrame, after_sales: pd.DataFrame) -> pd.Series:
-    """签收: the order completed (已完成/订单完成时间), or an after-sale reports the outbound parcel
-    as signed for (发货物流状态 已签收), or the goods came back (退货退款 needs them received)."""
-    done = frame["complete_time"].notna() if "complete_time" in frame else pd.Series(False, index=frame.index)
-    if "order_status" in frame:
-        done = done | (frame["order_status"] == "completed")
-    a = after_sales
-    signed = a["outbound_logistics_state"].fillna("").str.contains("签收") if "outbound_logistics_state" in a else False
-    signed_ids = set(a.loc[signed, "sub_order_id"]) if not isinstance(signed, bool) else set()
-    returned_ids = set(a.loc[a["after_sale_type"] == "return_refund", "sub_order_id"])
-    return frame["ship_time"].notna() & (done | frame["sub_order_id"].isin(signed_ids | returned_ids))
-
-
-def funnel(outcomes: pd.DataFrame, after_sales: pd.DataFrame, month: str) -> pd.DataFrame:
-    """The month's cohort through five stages, one row each:
-
-    * ``paid`` — sub-orders paid in M; ``shipped`` — with a 发货时间;
-    * ``received`` — shipped and signed for (see :func:`_received`);
-    * ``applied`` — with at least one 售后单 (any type, any stage, any outcome);
-    * ``refunded`` — with a successful refund (the cohort refund rate's numerator).
-
-    Columns: ``stage, label, sub_orders, share_of_paid`` (sub_orders / paid) and
-    ``step_rate`` (sub_orders / the previous stage).  ``applied`` is not nested in ``received``:
-    pre-shipment refunds apply before anything is shipped — see :func:`funnel_exits` for where
-    the refunded sub-orders left.
-    """
-    from .metrics import cohort
-
-    c = cohort(outcomes, month)
-    counts = {
-        "paid": len(c),
-        "shipped": int(c["ship_time"].notna().sum()),
-        "received": int(_received(c, after_sales).sum()),
-        "applied": int((c["after_sale_count"] > 0).sum()),
-        "refunded": int(c["refunded"].sum()),
-    }
-    rows, prev = [], None
-    for stage, n in counts.items():
-        rows.append({"stage": stage, "label": FUNNEL_ZH[stage], "sub_orders": n,
-                     "share_of_paid": n / counts["paid"] if counts["paid"] else math.nan,
-                     "step_rate": (n / prev if prev else math.nan) if prev is not None else 1.0})
-        prev = n
-    return pd.DataFrame(rows)
-
-
-def funnel_exits(refunded: pd.DataFrame, after_sales: pd.DataFrame) -> pd.DataFrame:
-    """Where refunded sub-orders left the order flow (流失节点), from their first successful
-    refund: ``before_shipping`` (未发货仅退款), ``in_transit`` (已发货仅退款 before the parcel was
-    signed for) or ``after_receipt`` (退货退款, or 仅退款 after signing).
-
-    ``refunded``: outcome rows (only those with ``refunded`` true are counted).
-    Columns: ``stage, label, sub_orders, share``.
-    """
-    ids = refunded.loc[refunded["refunded"].astype(bool), "sub_order_id"]
-    a = after_sales[after_sales["sub_order_id"].isin(ids) & after_sales["is_refund_success"].astype(bool)]
-    a = a.sort_values("apply_time").drop_duplicates("sub_order_id")
-    signed = (a["outbound_logistics_state"].fillna("").str.contains("签收")
-              if "outbound_logistics_state" in a else pd.Series(False, index=a.index))
-    stage = np.where(a["after_sale_type"] == "refund_unshipped", "before_shipping",
-                     np.where((a["after_sale_type"] == "return_refund") | signed,
-                              "after_receipt", "in_transit"))
-    counts = pd.Series(stage, dtype=object).value_counts()
-    total = int(counts.sum())
-    rows = [{"stage": s, "label": EXIT_ZH[s], "sub_orders": int(counts.get(s, 0)),
-             "share": (int(counts.get(s, 0)) / total) if total else 0.0} for s in EXIT_ZH]
-    return pd.DataFrame(rows)
-
-
-def funnel_summary(funnel_table: pd.DataFrame, exits: pd.DataFrame) -> str:
-    """One Chinese sentence naming the stage where most refunded orders left."""
-    paid = int(funnel_table.loc[funnel_table["stage"] == "paid", "sub_orders"].iat[0])
-    refunded = int(funnel_table.loc[funnel_table["stage"] == "refunded", "sub_orders"].iat[0])
-    if refunded == 0 or exits["sub_orders"].sum() == 0:
-        return f"本月 {paid:,} 笔支付子订单中没有退款成功的订单。"
-    top = exits.sort_values("sub_orders", ascending=False).iloc[0]
-    return (f"本月 {paid:,} 笔支付子订单中 {refunded:,} 笔退款成功（{refunded / paid:.1%}）；"
-            f"流失最多的环节是「{top['label']}」：{int(top['sub_orders']):,} 笔，占退款订单的 {top['share']:.0%}。")
-
-
-# --------------------------------------------------------------------------------------------
-# Heatmap: TOP products × provinces
-# --------------------------------------------------------------------------------------------
-
-def heatmap_table(outcomes: pd.DataFrame, month: str, n_products: int = 10,
-                  n_provinces: int = 10, min_orders: int = 30) -> pd.DataFrame:
-    """Refund rate of the month's cohort for the riskiest products × the riskiest provinces.
-
-    Products and provinces: the first ``n_products`` / ``n_provinces`` of
-    :func:`metrics.rate_table` (Wilson-ranked, low-volume ones last — as chapter 3 ranks them).  Long format, one
-    row per cell: ``product_id, product_name, province, paid_sub_orders, refunded, refund_rate``
-    (NaN where no order); the chart greys cells below its ``min_volume``.
-    """
-    from .metrics import cohort, rate_table
-
-    c = cohort(outcomes, month)
-    prods = rate_table(c, "product_id", min_orders=min_orders).head(n_products)
-    prods["product_name"] = prods["product_id"].map(_product_names(c))
-    provs = rate_table(c, "province", min_orders=min_orders).head(n_provinces)["province"].tolist()
-    sub = c[c["product_id"].isin(prods["product_id"]) & c["province"].isin(provs)]
-    g = sub.groupby(["product_id", "province"])["refunded"].agg(["size", "sum"])
-    idx = pd.MultiIndex.from_product([prods["product_id"].tolist(), provs],
-                                     names=["product_id", "province"])
-    g = g.reindex(idx, fill_value=0).reset_index().rename(columns={"size": "paid_sub_orders",
-                                                                   "sum": "refunded"})
-    g["refunded"] = g["refunded"].astype(int)
-    g["refund_rate"] = g["refunded"] / g["paid_sub_orders"].replace(0, np.nan)
-    g.insert(1, "product_name", g["product_id"].map(dict(zip(prods["product_id"], prods["product_name"]))))
-    return g
-
-
-# --------------------------------------------------------------------------------------------
-# Trend against the industry band
-# --------------------------------------------------------------------------------------------
-
-def benchmark_band(benchmarks: pd.DataFrame, category: str, metric: str = "refund_rate") -> dict | None:
-    """The benchmark row for ``category`` / ``metric`` as ``{category, metric, low, high, value,
-    source, as_of}`` (low/high from the value when only a point is given); None if absent."""
-    if benchmarks is None or benchmarks.empty:
-        return None
-    rows = benchmarks[(benchmarks["category"] == category) & (benchmarks["metric"] == metric)]
-    if rows.empty:
-        return None
-    r = rows.iloc[0]
-
-    def num(x):
-        try:
-            x = float(x)
-        except (TypeError, ValueError):
-            return None
-        return None if math.isnan(x) else x
-
-    low, high, value = num(r["low"]), num(r["high"]), num(r["value"])
-    if low is None and high is None and value is None:
-        return None
-    as_of = r["as_of"] if isinstance(r["as_of"], str) and r["as_of"].strip() else None
-    return {"category": category, "metric": metric,
-            "low": low if low is not None else value, "high": high if high is not None else value,
-            "value": value, "source": str(r["source"]) if pd.notna(r["source"]) else "",
-            "as_of": as_of}
-
-
-def trend_table(outcomes: pd.DataFrame, month: str, catalog: pd.DataFrame | None = None,
-                category_prefixes: Iterable[str] = ()) -> pd.DataFrame:
-    """Daily refund rate of the month (支付口径) for the shop, and for the products whose catalog
-    category starts with one of ``category_prefixes`` (the benchmark's category, e.g. 服饰 ← 女装/
-    男装/…), with the week's pooled rate (weeks start on Monday; a partial week at either end of
-    the month is pooled over the days it has).
-
-    Columns: ``date, paid, refunded, refund_rate, week_rate`` and, with a category,
-    ``cat_paid, cat_refunded, cat_rate, cat_week_rate``.
-    """
-    from .metrics import cohort, month_bounds
-
-    start, end = month_bounds(month)
-    c = cohort(outcomes, month)
-    days = pd.date_range(start, end - pd.Timedelta(days=1), freq="D")
-
-    def daily_of(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
-        g = frame.groupby(frame["pay_time"].dt.normalize())["refunded"].agg(["size", "sum"])
-        g = g.reindex(days, fill_value=0)
-        out = pd.DataFrame({f"{prefix}paid": g["size"].astype(int).to_numpy(),
-                            f"{prefix}refunded": g["sum"].astype(int).to_numpy()}, index=days)
-        week = days.to_period("W-SUN")
-        wk = out.groupby(week).transform("sum")
-        rate_name = "refund_rate" if not prefix else f"{prefix}rate"
-        out[rate_name] = out[f"{prefix}refunded"] / out[f"{prefix}paid"].replace(0, np.nan)
-        out[f"{prefix}week_rate"] = wk[f"{prefix}refunded"] / wk[f"{prefix}paid"].replace(0, np.nan)
-        return out
-
-    table = daily_of(c, "")
-    prefixes = tuple(p for p in category_prefixes if p)
-    if catalog is not None and len(catalog) and prefixes:
-        cats = catalog.set_index("product_id")["category"].astype(str)
-        in_cat = c["product_id"].map(cats).fillna("").str.startswith(prefixes)
-        if in_cat.any():
-            table = table.join(daily_of(c[in_cat], "cat_"))
-    table.index.name = "date"
-    return table.reset_index()
-
-
-# --------------------------------------------------------------------------------------------
-# Everything chapter 5 shows, in one call
-# --------------------------------------------------------------------------------------------
-
-@dataclass
-class Monitoring:
-    """What the chapter 5 notebook displays (see :func:`monitor`)."""
-
-    month: str
-    settings: DetectionSettings
-    promotion_days: set
-    shop: pd.DataFrame          # judge_days of the shop
-    anomalies: list
-    trend: pd.DataFrame
-    band: dict | None
-    heatmap: pd.DataFrame
-    min_cell_orders: int
-    funnel: pd.DataFrame
-    exits: pd.DataFrame
-
-    @property
-    def shop_rule(self) -> pd.DataFrame:
-        """The shop's days as ``value, baseline, fired`` indexed by date (for
-        :func:`returns_kit.plots.trend_with_baseline`); fired = either rule."""
-        t = self.shop.set_index("date")
-        return pd.DataFrame({"value": t["value"], "baseline": t["baseline"],
-                             "fired": t["threshold_fired"] | t["binomial_fired"]})
-
-    @property
-    def anomaly_dates(self) -> list[str]:
-        return sorted({a["date"] for a in self.anomalies})
-
-    @property
-    def summary(self) -> str:
-        s = self.settings
-        days = self.anomaly_dates
-        shop_days = sorted({a["date"] for a in self.anomalies if a["scope"] == "shop"})
-        prod = sorted({a["product_id"] for a in self.anomalies if a["scope"] == "product"})
-        by_rule = {r: sorted({a["date"] for a in self.anomalies if a["rule"] == r}) for r in RULES_ZH}
-        promo_in_month = sorted(d for d in self.promotion_days if d.strftime("%Y-%m") == self.month)
-        text = (f"规则一（文章的规则）：当天退款率超过前 {s.window} 个可比日均值的 {s.threshold:.0%}，"
-                f"当天及基线各需至少 {s.min_volume} 单；规则二（按单量的二项检验）：以前 {s.test_window} 个可比日的"
-                f"退款率为基线，当天出现这么多退款的概率低于 {s.alpha:g} 且比预期多 {s.min_excess:g} 单以上。"
-                f"判断范围：全店和本月单量最大的 {s.top_products} 个商品。")
-        if promo_in_month:
-            text += (f"本月有 {len(promo_in_month)} 个大促日（{promo_in_month[0]:%m-%d} 起），"
-                     "大促日只和往期大促日比较。")
-        if not days:
-            return text + "本月没有任何一天触发预警。"
-        names = ", ".join(d[5:] for d in days)
-        text += (f"本月共 {len(days)} 天出现异常：{names}；其中全店层面 {len(shop_days)} 天，"
-                 f"涉及 {len(prod)} 个商品。超均值规则触发 {len(by_rule['threshold'])} 天，"
-                 f"二项检验确认 {len(by_rule['binomial'])} 天。")
-        return text
-
-    @property
-    def band_note(self) -> str:
-        if not self.band:
-            return "基准表（conf/base/benchmarks.csv）中没有该类目的退款率区间，图中不画行业区间。"
-        b = self.band
-        cat_rate = None
-        if "cat_refunded" in self.trend:
-            paid = self.trend["cat_paid"].sum()
-            cat_rate = self.trend["cat_refunded"].sum() / paid if paid else None
-        shop_rate = self.trend["refunded"].sum() / max(self.trend["paid"].sum(), 1)
-        text = (f"行业参考：{b['category']}类退款率 {b['low']:.0%}–{b['high']:.0%}，来源：{b['source'] or '未注明'}，"
-                f"日期：{b['as_of'] or '未注明'}（平台不公布官方退货率，这只是参考）。本月全店退款率 {shop_rate:.1%}")
-        if cat_rate is not None:
-            text += f"，其中{b['category']}类商品 {cat_rate:.1%}"
-            if cat_rate > b["high"]:
-                text += "，高于行业区间上限"
-            elif cat_rate < b["low"]:
-                text += "，低于行业区间下限"
-            else:
-                text += "，在行业区间内"
-        return text + "。全店包含多个类目，与单一类目的行业区间只能粗略比较。"
-
-    @property
-    def heatmap_note(self) -> str:
-        h = self.heatmap
-        ok = h[h["paid_sub_orders"] >= self.min_cell_orders]
-        if ok.empty:
-            return f"所有单元格的订单都少于 {self.min_cell_orders} 单，无法比较。"
-        worst = ok.sort_values(["refund_rate", "paid_sub_orders"], ascending=[False, False]).iloc[0]
-        grey = (h["paid_sub_orders"] < self.min_cell_orders).mean()
-        return (f"着色单元格中退款率最高的是「{worst['product_name']}」在{worst['province']}："
-                f"{int(worst['paid_sub_orders'])} 单退 {int(worst['refunded'])} 单（{worst['refund_rate']:.1%}）。"
-                f"{grey:.0%} 的单元格订单少于 {self.min_cell_orders} 单，显示为灰色。")
-
-    @property
-    def funnel_summary(self) -> str:
-        return funnel_summary(self.funnel, self.exits)
-
-    def alert_preview(self, conf_dir: str | Path = "conf"):
-        """The alert message these anomalies would make (``alerts.yml`` rules, scopes and
-        template) as ``(title, table of lines)``; ``(None, empty)`` when nothing would be sent.
-        Robot addresses are not read here."""
-        from .alerts import format_message, load_alert_config, select
-
-        settings = load_alert_config(conf_dir)
-        message = format_message(select(self.anomalies, settings), self.month, settings)
-        if message is None:
-            return None, pd.DataFrame({"消息内容": []})
-        lines = message.lines + ([message.footer] if message.footer else [])
-        return message.title, pd.DataFrame({"消息内容": lines})
-
-    def funnel_table(self) -> pd.DataFrame:
-        """The funnel for reading: 环节, 子订单数, 占支付, 较上一环节."""
-        f = self.funnel
-        return pd.DataFrame({
-            "环节": f["label"], "子订单数": [f"{int(v):,}" for v in f["sub_orders"]],
-            "占支付": [f"{v:.1%}" for v in f["share_of_paid"]],
-            "较上一环节": ["—" if i == 0 else f"{v:.1%}" for i, v in enumerate(f["step_rate"])],
-        })
-
-    def anomaly_table(self) -> pd.DataFrame:
-        """Anomalies for reading (Chinese headers, formatted text; one row per day × scope with
-        the rules that fired)."""
-        return anomaly_table(self.anomalies)
+def monitoring_summary(anomalies: list[dict[str, Any]], settings: DetectionSettings,
+                       promotion_days: Iterable[pd.Timestamp], month: str) -> str:
+    """The Chinese paragraph above chapter 5's anomaly table: what both rules are, the month's
+    promotion days, and which days fired (shop and products, by rule)."""
+    s = settings
+    days = sorted({a["date"] for a in anomalies})
+    shop_days = sorted({a["date"] for a in anomalies if a["scope"] == "shop"})
+    prod = sorted({a["product_id"] for a in anomalies if a["scope"] == "product"})
+    by_rule = {r: sorted({a["date"] for a in anomalies if a["rule"] == r}) for r in RULES_ZH}
+    promo_in_month = sorted(d for d in promotion_days if d.strftime("%Y-%m") == month)
+    text = (f"规则一（文章的规则）：当天退款率超过前 {s.window} 个可比日均值的 {s.threshold:.0%}，"
+            f"当天及基线各需至少 {s.min_volume} 单；规则二（按单量的二项检验）：以前 {s.test_window} 个可比日的"
+            f"退款率为基线，当天出现这么多退款的概率低于 {s.alpha:g} 且比预期多 {s.min_excess:g} 单以上。"
+            f"判断范围：全店和本月单量最大的 {s.top_products} 个商品。")
+    if promo_in_month:
+        text += (f"本月有 {len(promo_in_month)} 个大促日（{promo_in_month[0]:%m-%d} 起），"
+                 "大促日只和往期大促日比较。")
+    if not days:
+        return text + "本月没有任何一天触发预警。"
+    names = ", ".join(d[5:] for d in days)
+    text += (f"本月共 {len(days)} 天出现异常：{names}；其中全店层面 {len(shop_days)} 天，"
+             f"涉及 {len(prod)} 个商品。超均值规则触发 {len(by_rule['threshold'])} 天，"
+             f"二项检验确认 {len(by_rule['binomial'])} 天。")
+    return text
 
 
 def anomaly_table(anomalies: list[dict]) -> pd.DataFrame:
@@ -840,7 +458,6 @@ def anomaly_table(anomalies: list[dict]) -> pd.DataFrame:
         main = rules.get("binomial", items[0])
         thr = rules.get("threshold")
         reasons = (main.get("drivers") or {}).get("reasons") or []
-        p = main.get("p_value")
         rows.append({
             "日期": main["date"],
             "范围": "全店" if main["scope"] == "shop" else (main["product_name"] or main["product_id"]),
@@ -849,42 +466,8 @@ def anomaly_table(anomalies: list[dict]) -> pd.DataFrame:
             "前7日均值": f"{thr['baseline']:.1%}" if thr else "—",
             "检验基线": f"{main['baseline']:.1%}" if "binomial" in rules else "—",
             "支付/退款单": f"{main['paid_sub_orders']:,} / {main['refunded']:,}",
-            "p值": "—" if p is None else ("<0.001" if p < 0.001 else f"{p:.3f}"),
+            "p值": p_text(main.get("p_value")),
             "基线": BASELINE_KIND_ZH.get(main["baseline_kind"], main["baseline_kind"]),
             "主要原因": "、".join(f"{r['reason']}（{r['share']:.0%}）" for r in reasons[:2]) or "—",
         })
     return pd.DataFrame(rows)
-
-
-def monitor(data, month: str, conf_dir: str | Path = "conf", external_dir: str | Path | None = None,
-            outcomes: pd.DataFrame | None = None, taxonomy=None) -> Monitoring:
-    """Everything chapter 5 shows for ``month``: the shop's judged days and all anomalies
-    (:func:`detect`, settings from ``alerts.yml``), the trend table with the industry band of
-    ``alerts.yml trend.benchmark_category`` from the benchmark table, the product × province
-    heatmap cells and the funnel with its exits."""
-    from .config import load_benchmarks, load_yaml
-    from .io import load_catalog
-    from .metrics import cohort, sub_order_outcomes
-    from .reasons import load_taxonomy
-
-    taxonomy = taxonomy if taxonomy is not None else load_taxonomy(conf_dir)
-    if outcomes is None:
-        outcomes = sub_order_outcomes(data.orders, data.after_sales, taxonomy)
-    conf = load_yaml("alerts.yml", conf_dir)
-    settings = DetectionSettings.from_conf(conf.get("detection", {}) or {})
-    promos = load_promotion_days(conf_dir, month)
-    shop, anomalies = detect(outcomes, data.after_sales, month, promos, settings, taxonomy)
-    trend_conf = conf.get("trend", {}) or {}
-    heat_conf = conf.get("heatmap", {}) or {}
-    catalog = load_catalog(external_dir) if external_dir is not None else None
-    category = str(trend_conf.get("benchmark_category", "服饰"))
-    band = benchmark_band(load_benchmarks(conf_dir), category,
-                          str(trend_conf.get("benchmark_metric", "refund_rate")))
-    trend = trend_table(outcomes, month, catalog, trend_conf.get("catalog_prefixes", []) or [])
-    min_cell = int(heat_conf.get("min_cell_orders", 10))
-    heat = heatmap_table(outcomes, month, int(heat_conf.get("products", 10)),
-                         int(heat_conf.get("provinces", 10)))
-    stages = funnel(outcomes, data.after_sales, month)
-    exits = funnel_exits(cohort(outcomes, month), data.after_sales)
-    return Monitoring(month, settings, promos, shop, anomalies, trend, band, heat, min_cell,
-                      stages, exits)

@@ -3,7 +3,7 @@
 The platform publishes no official category return-rate line.  Industry reference rates come from
 ``conf/base/benchmarks.csv`` (:func:`returns_kit.config.load_benchmarks`), each row with its source
 and date; competitor rates come from third-party tool exports (蝉妈妈, 飞瓜 …) read by
-``returns_kit.sources.load_third_party`` when that module and a file are present.
+:func:`returns_kit.io.load_third_party` when a file is present.
 
 Pure functions over DataFrames:
 
@@ -17,13 +17,14 @@ Pure functions over DataFrames:
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .metrics import PRICE_BANDS, cohort, price_band, rate_table
+from .metrics.outcomes import cohort
+from .metrics.products import PRICE_BANDS, price_band, unit_price
+from .metrics.ranking import rate_table
 
 #: benchmark ``metric`` → the outcome flag it is compared with (see metrics.sub_order_outcomes)
 METRIC_FLAGS = {"refund_rate": "refunded", "return_rate": "returned",
@@ -59,11 +60,11 @@ def category_matches(own_category: Any, bench_category: Any) -> bool:
     return _top(own) in CATEGORY_GROUPS.get(bench, ())
 
 
-def _unit_price(frame: pd.DataFrame) -> pd.Series:
-    fallback = frame["payable_amount"] / pd.to_numeric(frame.get("quantity", 1), errors="coerce")
-    if "unit_price" not in frame:
-        return fallback
-    return frame["unit_price"].fillna(fallback)
+def _catalog_categories(catalog: pd.DataFrame) -> pd.Series:
+    """product_id → catalog category (the first row of a product listed twice)."""
+    if not len(catalog):
+        return pd.Series(dtype=object)
+    return catalog.drop_duplicates("product_id").set_index("product_id")["category"]
 
 
 def product_rates(outcomes: pd.DataFrame, catalog: pd.DataFrame, month: str,
@@ -76,8 +77,8 @@ def product_rates(outcomes: pd.DataFrame, catalog: pd.DataFrame, month: str,
     c = cohort(outcomes, month)
     table = rate_table(c, "product_id", min_orders=min_orders)
     names = c.groupby("product_id")["product_name"].agg(lambda s: s.dropna().mode().iat[0] if s.notna().any() else None)
-    price = _unit_price(c).groupby(c["product_id"]).median()
-    cats = catalog.drop_duplicates("product_id").set_index("product_id")["category"] if len(catalog) else pd.Series(dtype=object)
+    price = unit_price(c).groupby(c["product_id"]).median()
+    cats = _catalog_categories(catalog)
     table.insert(1, "product_name", table["product_id"].map(names))
     table.insert(2, "category", table["product_id"].map(cats).fillna("未分类"))
     table.insert(3, "price", table["product_id"].map(price).round(2))
@@ -91,9 +92,9 @@ def segment_rates(outcomes: pd.DataFrame, catalog: pd.DataFrame, month: str, met
     (band of each sub-order's unit price), with Wilson intervals; rows ``category, price_band,
     paid_sub_orders, refunded`` (= sub-orders with the metric's flag), ``refund_rate`` …"""
     c = cohort(outcomes, month)
-    cats = catalog.drop_duplicates("product_id").set_index("product_id")["category"] if len(catalog) else pd.Series(dtype=object)
+    cats = _catalog_categories(catalog)
     c = c.assign(category=c["product_id"].map(cats).fillna("未分类"),
-                 price_band=price_band(_unit_price(c), edges).astype(object))
+                 price_band=price_band(unit_price(c), edges).astype(object))
     table = rate_table(c, ["category", "price_band"], flag=METRIC_FLAGS[metric], min_orders=min_orders)
     order = {b: i for i, b in enumerate(price_band(pd.Series([], dtype=float), edges).cat.categories)}
     table["_o"] = table["price_band"].map(order)
@@ -160,19 +161,14 @@ def benchmarks_for_display(benchmarks: pd.DataFrame) -> pd.DataFrame:
         columns={"category": "product_category"})
 
 
-def load_competitors(external_dir: str | Path, conf_dir: str | Path = "conf") -> tuple[pd.DataFrame, str | None]:
-    """Competitor rows (``is_own`` false) of the third-party exports, and a Chinese note when
-    there are none (the ``returns_kit.sources`` module missing, no export in ``external_dir``)."""
+def competitor_rows(third_party: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """The competitor rows (``is_own`` false) of the third-party exports
+    (:func:`returns_kit.io.load_third_party`), and a Chinese note when there are none."""
     empty = pd.DataFrame(columns=COMPETITOR_COLUMNS)
-    try:
-        from . import sources  # type: ignore[attr-defined]
-    except ImportError:
-        return empty, "本版本尚未提供第三方数据读取模块（returns_kit.sources），暂无竞品数据。"
-    frame = sources.load_third_party(external_dir, conf_dir)
-    if frame is None or not len(frame):
+    if third_party is None or not len(third_party):
         return empty, ("data/external 中没有第三方工具（蝉妈妈、飞瓜等）的商品导出，暂无竞品数据。"
                        "导出竞品的商品、类目、价格、退货率后放入该目录即可在此对比。")
-    frame = frame.copy()
+    frame = third_party.copy()
     for col in COMPETITOR_COLUMNS:
         if col not in frame.columns:
             frame[col] = False if col == "is_own" else None
@@ -223,7 +219,8 @@ def flag_vs_competitors(own: pd.DataFrame, competitors: pd.DataFrame, price_tole
         as_of = best["as_of"] if isinstance(best["as_of"], str) and best["as_of"] else "日期未注明"
         evidence = (
             f"本店「{p['product_name']}」单价约 ¥{p['price']:,.2f}，本月 {int(p['paid_sub_orders']):,} 单退款 "
-            f"{int(p['refunded']):,} 单，退款率 {p['refund_rate']:.1%}（95% 区间 {p['ci_low']:.1%}–{p['ci_high']:.1%}）；"
+            f"{int(p['refunded']):,} 单，退款率 {p['refund_rate']:.1%}"
+            f"（95% 区间 {p['ci_low']:.1%}–{p['ci_high']:.1%}）；"
             f"{shop}「{best['product_name']}」¥{float(best['price']):,.2f}，退货率 {rate:.1%}"
             f"（{best['source']}，{as_of}）。高出 {(p['refund_rate'] - rate) * 100:.1f} 个百分点，"
             f"且区间下限仍高于竞品。")
@@ -285,3 +282,54 @@ def benchmark_summary(compared: pd.DataFrame) -> str:
         parts.append(f"整体低于参考区间的：{names(below)}。")
     parts.append("参考值并非平台官方数据，口径也未必一致，只作方向性参考。")
     return "".join(parts)
+
+
+def benchmark_band(benchmarks: pd.DataFrame, category: str, metric: str = "refund_rate") -> dict | None:
+    """The benchmark row for ``category`` / ``metric`` as ``{category, metric, low, high, value,
+    source, as_of}`` (low/high from the value when only a point is given); None if absent."""
+    if benchmarks is None or benchmarks.empty:
+        return None
+    rows = benchmarks[(benchmarks["category"] == category) & (benchmarks["metric"] == metric)]
+    if rows.empty:
+        return None
+    r = rows.iloc[0]
+
+    def num(x):
+        try:
+            x = float(x)
+        except (TypeError, ValueError):
+            return None
+        return None if math.isnan(x) else x
+
+    low, high, value = num(r["low"]), num(r["high"]), num(r["value"])
+    if low is None and high is None and value is None:
+        return None
+    as_of = r["as_of"] if isinstance(r["as_of"], str) and r["as_of"].strip() else None
+    return {"category": category, "metric": metric,
+            "low": low if low is not None else value, "high": high if high is not None else value,
+            "value": value, "source": str(r["source"]) if pd.notna(r["source"]) else "",
+            "as_of": as_of}
+
+
+def band_note(trend: pd.DataFrame, band: dict | None) -> str:
+    """The sentence under chapter 5's trend chart: the industry band with its source and date,
+    the shop's (and the band category's) refund rate of the month, and where it falls."""
+    if not band:
+        return "基准表（conf/base/benchmarks.csv）中没有该类目的退款率区间，图中不画行业区间。"
+    b = band
+    cat_rate = None
+    if "cat_refunded" in trend:
+        paid = trend["cat_paid"].sum()
+        cat_rate = trend["cat_refunded"].sum() / paid if paid else None
+    shop_rate = trend["refunded"].sum() / max(trend["paid"].sum(), 1)
+    text = (f"行业参考：{b['category']}类退款率 {b['low']:.0%}–{b['high']:.0%}，来源：{b['source'] or '未注明'}，"
+            f"日期：{b['as_of'] or '未注明'}（平台不公布官方退货率，这只是参考）。本月全店退款率 {shop_rate:.1%}")
+    if cat_rate is not None:
+        text += f"，其中{b['category']}类商品 {cat_rate:.1%}"
+        if cat_rate > b["high"]:
+            text += "，高于行业区间上限"
+        elif cat_rate < b["low"]:
+            text += "，低于行业区间下限"
+        else:
+            text += "，在行业区间内"
+    return text + "。全店包含多个类目，与单一类目的行业区间只能粗略比较。"

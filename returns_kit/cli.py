@@ -11,13 +11,16 @@ import re
 import sys
 from pathlib import Path
 
+from .alerts import run_alerts
+from .core.periods import MONTH_RE
 from .errors import ReturnsKitError
-
-MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+from .io import ingest
+from .report import run_report
+from .sample import generate
 
 
 def _month(text: str) -> str:
-    if not MONTH_RE.match(text):
+    if not MONTH_RE.fullmatch(text):
         raise argparse.ArgumentTypeError(f"month must look like 2026-10, got {text!r}")
     return text
 
@@ -95,19 +98,13 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "sample":
-            from .sample import generate
-
             paths = generate(args.out, args.months, seed=args.seed, external_dir=args.external)
             for path in paths:
                 print(path)
         elif args.command == "ingest":
-            from .io import ingest
-
             data = ingest(args.raw, args.processed, force=args.force, conf_dir=args.conf)
             print(data.summary())
         elif args.command == "report":
-            from .report import run_report
-
             index = run_report(
                 args.month,
                 raw=args.raw,
@@ -122,8 +119,6 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(index)
         elif args.command == "alerts":
-            from .alerts import run_alerts
-
             return run_alerts(args.month, date=args.date, send_now=args.send, conf=args.conf,
                               raw=args.raw, processed=args.processed, external=args.external,
                               state_file=args.state)

@@ -65,25 +65,3 @@ def get_salt(conf_dir: str | Path = DEFAULT_CONF) -> str:
     value = secrets.token_hex(16)
     path.write_text(value + "\n", encoding="utf-8")
     return value
-
-
-BENCHMARK_COLUMNS = ["category", "metric", "low", "high", "value", "source", "as_of"]
-
-
-def load_benchmarks(conf_dir: str | Path = DEFAULT_CONF):
-    """Industry reference rates from ``benchmarks.csv`` (local overrides base), one row each with
-    its ``source`` and ``as_of``.  The platform publishes no official return-rate line, so every
-    figure here is someone's estimate: the report always prints where it came from."""
-    import pandas as pd
-
-    path = conf_file("benchmarks.csv", conf_dir)
-    if path is None:
-        return pd.DataFrame(columns=BENCHMARK_COLUMNS)
-    frame = pd.read_csv(path, dtype={"category": str, "metric": str, "source": str, "as_of": str},
-                        encoding="utf-8-sig")
-    missing = [c for c in BENCHMARK_COLUMNS if c not in frame.columns]
-    if missing:
-        from .errors import InputError
-
-        raise InputError(f"missing column(s) {', '.join(missing)}", file=str(path))
-    return frame[BENCHMARK_COLUMNS]

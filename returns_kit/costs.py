@@ -44,10 +44,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .config import conf_file, deep_merge, load_yaml
+from .core.periods import in_month
+from .core.taxonomy import Taxonomy
+from .display import money, pct_g
 from .errors import InputError
-from .metrics import applications, in_month
+from .metrics.views import applications
 from .model import REFUND_TYPES
-from .reasons import Taxonomy
 
 #: (column, kind, Chinese name) of every cost part, in report order
 COMPONENTS: list[tuple[str, str, str]] = [
@@ -162,8 +165,6 @@ def validate_params(params: dict[str, Any], file: str | None = None) -> dict[str
 
 def load_params(conf_dir: str | Path = "conf") -> dict[str, Any]:
     """:data:`DEFAULT_PARAMS` overlaid with ``conf/{base,local}/costs.yml``, validated."""
-    from .config import conf_file, deep_merge, load_yaml
-
     params = deep_merge(copy.deepcopy(DEFAULT_PARAMS), load_yaml("costs.yml", conf_dir))
     path = conf_file("costs.yml", conf_dir)
     return validate_params(params, file=str(path) if path else None)
@@ -202,7 +203,8 @@ def cost_lines(after_sales: pd.DataFrame, orders: pd.DataFrame, month: str, taxo
     goods_value = goods_value.fillna(a["refund_goods_amount"].astype("float64")).fillna(0.0)
     cost_price = pd.Series(np.nan, index=a.index)
     if catalog is not None and len(catalog):
-        prices = catalog.dropna(subset=["cost_price"]).drop_duplicates("product_id").set_index("product_id")["cost_price"]
+        known = catalog.dropna(subset=["cost_price"]).drop_duplicates("product_id")
+        prices = known.set_index("product_id")["cost_price"]
         cost_price = a["product_id"].map(prices).astype("float64")
     cost_basis = (cost_price * quantity).fillna(goods_value * float(ex["default_cost_ratio"]))
 
@@ -295,14 +297,6 @@ def data_months(after_sales: pd.DataFrame, month: str) -> list[str]:
     return [m for m in months if m <= month] or [month]
 
 
-def _yuan(x: float) -> str:
-    return f"¥{x:,.2f}"
-
-
-def _pctx(x: float) -> str:
-    return f"{x * 100:g}%"
-
-
 def _by_cat_text(mapping: dict[str, float], fmt) -> str:
     default = mapping.get("default", 0.0)
     parts = [f"{k} {fmt(v)}" for k, v in mapping.items() if k != "default"]
@@ -314,22 +308,24 @@ def assumption_texts(params: dict[str, Any]) -> dict[str, str]:
     ex, im = params["explicit"], params["implicit"]
     rf = ex["return_freight"]
     if rf["mode"] == "merchant":
-        back = (f"退货退款/换货另计退回运费 {_yuan(rf['per_parcel'])}/件 × 商家承担比例"
-                f"（{_by_cat_text(rf['merchant_share'], _pctx)}）")
+        back = (f"退货退款/换货另计退回运费 {money(rf['per_parcel'])}/件 × 商家承担比例"
+                f"（{_by_cat_text(rf['merchant_share'], pct_g)}）")
     else:
-        back = (f"已开通运费险：保费 {_yuan(rf['insurance_premium'])}/发货子订单，本月保费总额按退回包裹平均分摊")
+        back = (f"已开通运费险：保费 {money(rf['insurance_premium'])}/发货子订单，本月保费总额按退回包裹平均分摊")
     return {
-        "freight": f"发出运费 {_yuan(ex['outbound_freight'])}/件（除未发货退款外每笔一次）；{back}",
-        "packaging": f"{_yuan(ex['packaging'])}/件，凡发出过包裹的售后",
-        "payment_fee": f"退款金额 × {_pctx(ex['payment_fee_rate'])}（支付手续费不随退款退还）",
-        "write_off": (f"退回商品按成本 × 报废比例（{_by_cat_text(ex['write_off_rate'], _pctx)}）；"
-                      f"已发货仅退款、补寄按成本 × {_pctx(ex['write_off_not_returned'])}；"
-                      f"无成本价时成本 = 应付金额 × {_pctx(ex['default_cost_ratio'])}"),
-        "resale_markdown": f"能再卖的退回商品（1 − 报废比例）按应付金额降价 {_pctx(im['resale_markdown_rate'])}",
-        "capital": (f"退回商品成本 × 年化 {_pctx(im['annual_capital_rate'])} × 申请到退款天数 / 365"
+        "freight": f"发出运费 {money(ex['outbound_freight'])}/件（除未发货退款外每笔一次）；{back}",
+        "packaging": f"{money(ex['packaging'])}/件，凡发出过包裹的售后",
+        "payment_fee": f"退款金额 × {pct_g(ex['payment_fee_rate'])}（支付手续费不随退款退还）",
+        "write_off": (f"退回商品按成本 × 报废比例（{_by_cat_text(ex['write_off_rate'], pct_g)}）；"
+                      f"已发货仅退款、补寄按成本 × {pct_g(ex['write_off_not_returned'])}；"
+                      f"无成本价时成本 = 应付金额 × {pct_g(ex['default_cost_ratio'])}"),
+        "resale_markdown": f"能再卖的退回商品（1 − 报废比例）按应付金额降价 {pct_g(im['resale_markdown_rate'])}",
+        "capital": (f"退回商品成本 × 年化 {pct_g(im['annual_capital_rate'])} × 申请到退款天数 / 365"
                     f"（缺退款时间按 {im['default_days_to_refund']} 天）"),
-        "lost_repeat": f"商家原因（质量/描述/物流/发错漏发）的售后：该单毛利 × 流失概率 {_pctx(im['lost_repeat_rate'])}",
-        "experience_score": f"每笔计入品质退货率的退款折算 {_yuan(im['experience_penalty'])}（可编辑的估计，不是平台规则）",
+        "lost_repeat": ("商家原因（质量/描述/物流/发错漏发）的售后：该单毛利 × 流失概率 "
+                        f"{pct_g(im['lost_repeat_rate'])}"),
+        "experience_score": (f"每笔计入品质退货率的退款折算 {money(im['experience_penalty'])}"
+                             "（可编辑的估计，不是平台规则）"),
     }
 
 
@@ -365,7 +361,8 @@ def sensitivity(after_sales: pd.DataFrame, orders: pd.DataFrame, month: str, tax
     for x in va:
         for y in vb:
             p = set_param(set_param(params, pa, x), pb, y)
-            table.loc[x, y] = round(float(cost_lines(after_sales, orders, month, taxonomy, p, catalog)["total_cost"].sum()), 2)
+            lines = cost_lines(after_sales, orders, month, taxonomy, p, catalog)
+            table.loc[x, y] = round(float(lines["total_cost"].sum()), 2)
     return table
 
 
@@ -383,10 +380,10 @@ PARAM_ZH = {
 def _param_value_text(key: str, value: float) -> str:
     if key.split(".")[-1] in {"payment_fee_rate", "write_off_not_returned", "default_cost_ratio",
                                "resale_markdown_rate", "annual_capital_rate", "lost_repeat_rate"}:
-        return _pctx(value)
+        return pct_g(value)
     if key.endswith("days_to_refund"):
         return f"{value:g} 天"
-    return _yuan(value)
+    return money(value)
 
 
 def sensitivity_display(table: pd.DataFrame) -> pd.DataFrame:
@@ -396,7 +393,7 @@ def sensitivity_display(table: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({PARAM_ZH.get(pa, pa) + " ＼ " + PARAM_ZH.get(pb, pb):
                         [_param_value_text(pa, v) for v in table.index]})
     for col in table.columns:
-        out[_param_value_text(pb, col)] = [_yuan(v) for v in table[col]]
+        out[_param_value_text(pb, col)] = [money(v) for v in table[col]]
     return out
 
 
@@ -411,19 +408,6 @@ def reconcile(lines: pd.DataFrame, by_product: pd.DataFrame, by_category: pd.Dat
             ("按月表中的本月", this["after_sales"].sum(), this["total_cost"].sum())]
     return pd.DataFrame([{"table": t, "after_sales": int(n), "total_cost": round(float(v), 2)}
                          for t, n, v in rows])
-
-
-def cost_metrics(data, month: str, conf_dir: str | Path = "conf",
-                 external_dir: str | Path | None = None) -> dict[str, Any]:
-    """``{"costs": {"after_sales", "explicit", "implicit", "total"}}`` for metrics.json (yuan,
-    cost-bearing after-sales applied in ``month``; see :func:`cost_lines`)."""
-    from .io import load_catalog
-    from .reasons import load_taxonomy
-
-    catalog = load_catalog(external_dir) if external_dir is not None else None
-    lines = cost_lines(data.after_sales, data.orders, month, load_taxonomy(conf_dir),
-                       load_params(conf_dir), catalog)
-    return {"costs": month_total(lines)}
 
 
 # --------------------------------------------------------------------------------------------

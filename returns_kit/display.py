@@ -122,9 +122,36 @@ def pct(x: Any, digits: int = 1) -> str:
 
 
 def money(x: Any) -> str:
+    """1234.5 → "¥1,234.50"; missing → "—"."""
     if x is None or pd.isna(x):
         return "—"
     return f"¥{float(x):,.2f}"
+
+
+def signed_pct(x: Any) -> str:
+    """A change as a signed percentage: 0.012 → "+1.2%", −0.012 → "−1.2%"; missing → "—"."""
+    if x is None or pd.isna(x):
+        return "—"
+    return ("+" if x > 0 else "−" if x < 0 else "") + pct(abs(float(x)))
+
+
+def pct_g(x: float) -> str:
+    """A parameter as a short percentage: 0.006 → "0.6%", 0.1 → "10%"."""
+    return f"{x * 100:g}%"
+
+
+def p_text(p: Any) -> str:
+    """A p-value as the report writes it: 0.0213 → "0.021"; below 0.001 → "<0.001"; NaN → "—"."""
+    if p is None or p != p:
+        return "—"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def points_text(x: Any) -> str:
+    """A rate difference in percentage points: −0.0712 → "−7.1 个百分点"; NaN → "—"."""
+    if x is None or x != x:
+        return "—"
+    return f"{x * 100:+.1f} 个百分点".replace("-", "−")
 
 
 def _is_number(col: str, value: Any) -> bool:

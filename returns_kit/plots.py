@@ -1,17 +1,8 @@
-"""Fonts and the chart theme of the report (chart helpers are added below ``theme``).
+"""The chart theme of the report and the chart helpers (pure: DataFrame in, Axes out).
 
-Chinese text must render on a fresh machine with only pip (no system CJK font), on Windows and on
-macOS, with no missing-glyph boxes and no ``Glyph … missing from font(s)`` warnings (those land as
-stderr blocks in the report).  How:
-
-- the OFL font from the pinned ``noto-cjk-sans-otc`` package is registered at run time with
-  ``fontManager.addfont`` (matplotlib >= 3.11 registers every face of the ``.ttc``, so the family
-  "Noto Sans CJK SC" exists); without that package a system CJK font is looked up instead
-  (Noto/Source Han/PingFang/Microsoft YaHei/SimHei/WenQuanYi/Hiragino/Heiti …);
-- ``font.family = ["DejaVu Sans", <CJK family>]`` gives real per-glyph fallback: Latin text,
-  digits and the minus sign come from DejaVu Sans, Han characters from the CJK font, so
-  ``axes.unicode_minus`` can stay True;
-- ``theme()`` re-applies the fonts after ``sns.set_theme()``, which would otherwise reset them.
+Fonts live in :mod:`returns_kit.fonts`; :func:`setup_fonts` and friends are re-exported here, so
+``returns_kit.plots.setup_fonts()`` keeps working.  :func:`theme` applies seaborn's ``whitegrid``
+with the kit's fonts (``sns.set_theme()`` alone would reset them) and phone-friendly figure sizes.
 
 Example (in a chapter notebook)::
 
@@ -23,17 +14,23 @@ Example (in a chapter notebook)::
 
 from __future__ import annotations
 
-import os
-import re
-from pathlib import Path
-
 import matplotlib
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
-from matplotlib import font_manager, ft2font
+
+from .display import LABELS
+from .fonts import (
+    CJK_FAMILIES,
+    LATIN_FAMILY,
+    cjk_font_file,
+    font_families,
+    missing_glyphs,
+    setup_fonts,
+)
+from .model import AFTER_SALE_TYPES_ZH, STATUS_GROUPS_ZH
 
 __all__ = [
     "CJK_FAMILIES",
@@ -63,203 +60,8 @@ __all__ = [
     "funnel_chart",
 ]
 
-LATIN_FAMILY = "DejaVu Sans"  # ships with matplotlib; has U+2212 MINUS SIGN
-
-# Simplified-Chinese families in order of preference.  Noto/Source Han are the same design
-# (OFL); the rest are the usual OS fonts (macOS: PingFang/Hiragino/Heiti; Windows: YaHei/SimHei;
-# Linux: WenQuanYi).  JP/TC faces are a last resort: they render Chinese with some
-# non-mainland glyph shapes, which beats boxes.
-CJK_FAMILIES: tuple[str, ...] = (
-    "Noto Sans CJK SC",
-    "Source Han Sans SC",
-    "Source Han Sans CN",
-    "思源黑体",
-    "思源黑体 CN",
-    "Noto Sans SC",
-    "PingFang SC",
-    "Microsoft YaHei",
-    "微软雅黑",
-    "Hiragino Sans GB",
-    "Heiti SC",
-    "STHeiti",
-    "SimHei",
-    "黑体",
-    "WenQuanYi Micro Hei",
-    "WenQuanYi Zen Hei",
-    "Sarasa Gothic SC",
-    "Droid Sans Fallback",
-    "Noto Sans CJK TC",
-    "Source Han Sans TC",
-    "Noto Sans CJK JP",
-    "Source Han Sans",
-)
-
-# File names of system CJK fonts, used only when matplotlib's font cache does not know any CJK
-# family (a font installed after the cache was built).  Keeps the scan to a handful of files.
-_CJK_FILE_RE = re.compile(
-    r"(notosanscjk|notosanssc|sourcehansans|思源|pingfang|msyh|simhei|wqy|wenquanyi|hiragino"
-    r"|stheiti|heiti|sarasa|droidsansfallback)",
-    re.IGNORECASE,
-)
-
-# Characters every report uses; a candidate font must have all of them.
-_PROBE = "退货率数据新疆维吾尔自治区顺丰速运"
-
 FIGSIZE = (7.5, 4.2)  # inches: ~825 px wide at DPI, readable on a phone without zooming
 DPI = 110
-
-_state: dict[str, object] = {}
-
-
-def _registered_families() -> dict[str, str]:
-    """Lower-cased family name -> family name as registered, for every font matplotlib knows."""
-    return {entry.name.lower(): entry.name for entry in font_manager.fontManager.ttflist}
-
-
-def _add_font(path: str | os.PathLike) -> None:
-    path = str(path)
-    known = {str(entry.fname) for entry in font_manager.fontManager.ttflist}
-    if path not in known:
-        font_manager.fontManager.addfont(path)
-
-
-def _pip_font() -> str | None:
-    """Register the OFL font of the ``noto-cjk-sans-otc`` package; its path, or None."""
-    try:
-        import noto_cjk_sans_otc  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    path = getattr(noto_cjk_sans_otc, "FONT_PATH", None)
-    if not path or not Path(path).exists():
-        return None
-    try:
-        _add_font(path)
-    except Exception:  # a broken/partial download: fall back to system fonts
-        return None
-    return str(path)
-
-
-def _covers(family: str, text: str = _PROBE) -> bool:
-    try:
-        path, index = cjk_font_file(family)
-        face = ft2font.FT2Font(path, face_index=index)
-    except Exception:
-        return False
-    return all(face.get_char_index(ord(ch)) != 0 for ch in text)
-
-
-def _pick_registered() -> str | None:
-    registered = _registered_families()
-    for family in CJK_FAMILIES:
-        name = registered.get(family.lower())
-        if name and _covers(name):
-            return name
-    return None
-
-
-def _scan_system_fonts() -> None:
-    """Register system fonts whose file names look CJK (the font cache may predate them)."""
-    try:
-        files = font_manager.findSystemFonts(fontext="ttf") + font_manager.findSystemFonts(
-            fontext="otf"
-        )
-    except Exception:
-        return
-    for path in sorted(set(files)):
-        if _CJK_FILE_RE.search(Path(path).name):
-            try:
-                _add_font(path)
-            except Exception:
-                continue
-
-
-def _resolve_cjk_family() -> str:
-    if _pip_font() is not None:
-        registered = _registered_families()
-        name = registered.get("noto sans cjk sc")
-        if name and _covers(name):
-            return name
-    family = _pick_registered()
-    if family is None:
-        _scan_system_fonts()
-        family = _pick_registered()
-    if family is None:
-        raise RuntimeError(
-            "No Chinese (CJK) font found, so charts would show boxes instead of Chinese text.\n"
-            "Fix one of these ways:\n"
-            "  - pip install noto-cjk-sans-otc==0.0.1   (OFL Noto Sans CJK, what returns_kit "
-            "installs by default; needs matplotlib>=3.11)\n"
-            "  - Debian/Ubuntu: sudo apt-get install fonts-noto-cjk\n"
-            "  - Windows/macOS: Microsoft YaHei / PingFang SC normally ship with the OS\n"
-            "then delete ~/.cache/matplotlib if the font was installed after matplotlib first "
-            f"ran.  Families tried: {', '.join(CJK_FAMILIES)}"
-        )
-    return family
-
-
-def _apply(family: str) -> None:
-    rc = matplotlib.rcParams
-    rc["font.family"] = [LATIN_FAMILY, family]
-    # Code that asks for the generic "sans-serif" gets a single font: make it the CJK one
-    # (it has Latin glyphs too), so that path never shows boxes either.
-    sans = [f for f in rc["font.sans-serif"] if f != family]
-    rc["font.sans-serif"] = [family, *sans]
-    rc["axes.unicode_minus"] = True
-
-
-def setup_fonts() -> str:
-    """Make matplotlib render Chinese; return the CJK family name in use.
-
-    Registers the pip-installed Noto Sans CJK font (else finds a system CJK font), then sets
-    ``rcParams["font.family"] = ["DejaVu Sans", <CJK family>]`` for per-glyph fallback and keeps
-    ``axes.unicode_minus`` True.  Idempotent: the font lookup runs once per process, later calls
-    only re-apply the rcParams (cheap; use it after anything that resets fonts).
-
-    Raises RuntimeError with installation advice when no CJK font exists at all.
-
-    >>> family = setup_fonts()
-    >>> matplotlib.rcParams["font.family"] == ["DejaVu Sans", family]
-    True
-    """
-    family = _state.get("family")
-    if not isinstance(family, str):
-        family = _resolve_cjk_family()
-        _state["family"] = family
-    _apply(family)
-    return family
-
-
-def font_families() -> list[str]:
-    """The ``font.family`` list the kit uses: ``["DejaVu Sans", <CJK family>]``."""
-    return [LATIN_FAMILY, setup_fonts()]
-
-
-def cjk_font_file(family: str | None = None) -> tuple[str, int]:
-    """(file path, face index) of the font matplotlib uses for ``family`` (default: the kit's).
-
-    The face index matters for ``.ttc`` collections: ``FT2Font(path, face_index=index)``.
-    """
-    if family is None:
-        family = setup_fonts()
-    found = font_manager.findfont(
-        font_manager.FontProperties(family=[family]), fallback_to_default=False
-    )
-    return str(getattr(found, "path", found)), int(getattr(found, "face_index", 0))
-
-
-def missing_glyphs(text: str) -> set[str]:
-    """Characters of ``text`` that neither DejaVu Sans nor the CJK font can draw (whitespace and
-    control characters ignored).  Handy to check product names or labels before plotting."""
-    faces = []
-    for family in font_families():
-        path, index = cjk_font_file(family)
-        faces.append(ft2font.FT2Font(path, face_index=index))
-    return {
-        ch
-        for ch in set(text)
-        if ch.isprintable() and not ch.isspace()
-        and all(face.get_char_index(ord(ch)) == 0 for face in faces)
-    }
 
 
 def theme(*, context: str = "notebook", font_scale: float = 1.0,
@@ -298,8 +100,6 @@ _PCT = mticker.PercentFormatter(xmax=1.0, decimals=0)
 
 
 def _label_of(col: str) -> str:
-    from .display import LABELS
-
     return LABELS.get(col, col)
 
 
@@ -340,8 +140,6 @@ def share_bars(table: pd.DataFrame, label: str, value: str = "share", title: str
 
 def status_bars(app_table: pd.DataFrame, title: str = ""):
     """Stacked bars: after-sales per 售后类型 split by status group (application view)."""
-    from .model import AFTER_SALE_TYPES_ZH, STATUS_GROUPS_ZH
-
     setup_fonts()
     t = app_table.iloc[::-1]
     fig, ax = plt.subplots(figsize=(FIG_WIDTH, 0.45 * len(t) + 1.4))
@@ -410,7 +208,8 @@ def before_after_bars(result: pd.DataFrame, title: str = ""):
     for i, period in enumerate(["before", "after"]):
         part = result[result["period"] == period].set_index("group").reindex(["treated", "control"])
         xs = np.arange(2) + (i - 0.5) * width
-        err = [(part["refund_rate"] - part["ci_low"]).clip(lower=0), (part["ci_high"] - part["refund_rate"]).clip(lower=0)]
+        err = [(part["refund_rate"] - part["ci_low"]).clip(lower=0),
+               (part["ci_high"] - part["refund_rate"]).clip(lower=0)]
         ax.bar(xs, part["refund_rate"], width, yerr=err, capsize=3, color=PALETTE[i],
                label="调整前" if period == "before" else "调整后")
     ax.set_xticks(np.arange(2), ["试点商品", "对照商品"])
@@ -425,8 +224,6 @@ def before_after_bars(result: pd.DataFrame, title: str = ""):
 def status_views_bars(views: pd.DataFrame, title: str = ""):
     """Two panels of stacked bars per 售后类型 × status group: the application view (left) and
     the cohort view (right), from :func:`returns_kit.metrics.views_by_type`.  Same x scale."""
-    from .model import AFTER_SALE_TYPES_ZH, STATUS_GROUPS_ZH
-
     setup_fonts()
     t = views.iloc[::-1]
     fig, axes = plt.subplots(1, 2, sharey=True, sharex=True,

@@ -12,8 +12,11 @@ import pandas as pd
 import pytest
 from scipy.stats import binom
 
-from returns_kit import anomaly, config, plots, sample
+from returns_kit import anomaly, benchmarks, funnel, io, metrics, plots, sample
 from returns_kit.anomaly import DetectionSettings, judge_days
+from returns_kit.chapters import ch5_monitoring
+from returns_kit.chapters.context import build_context
+from returns_kit.core.periods import months_back_from, promotion_day_set
 from returns_kit.errors import ParameterError
 
 T = pd.Timestamp
@@ -141,14 +144,18 @@ def test_first_promotion_falls_back_to_normal_or_is_skipped():
     assert not skipped["binomial_fired"] and not skipped["threshold_fired"]
 
 
+def _promotion_days(conf, month):
+    return promotion_day_set(io.load_promotions(conf), months_back_from(month, 13))
+
+
 def test_promotion_calendar_absent_or_as_ranges(tmp_path):
-    assert anomaly.load_promotion_days(tmp_path / "conf", "2026-10") == set()
+    assert _promotion_days(tmp_path / "conf", "2026-10") == set()
     base = tmp_path / "conf" / "base"
     base.mkdir(parents=True)
     (base / "promotions.csv").write_text(
         "name,start,end,peak,approximate,note\n双11,2026-10-30,2026-11-02,2026-11-01,是,\n"
         "老活动,2025-01-01,2025-01-02,,否,\n", encoding="utf-8")
-    days = anomaly.load_promotion_days(tmp_path / "conf", "2026-11")
+    days = _promotion_days(tmp_path / "conf", "2026-11")
     assert days == {T("2026-10-30"), T("2026-10-31"), T("2026-11-01"), T("2026-11-02")}
 
 
@@ -224,22 +231,22 @@ def test_detect_names_the_products_and_reasons_behind_a_bad_day():
 
 def test_funnel_counts_and_exits_on_hand_data():
     outcomes, sales = _tables()
-    f = anomaly.funnel(outcomes, sales, "2026-10").set_index("stage")
+    f = funnel.funnel(outcomes, sales, "2026-10").set_index("stage")
     assert f["sub_orders"].to_dict() == {"paid": 2000, "shipped": 1970, "received": 1970,
                                          "applied": 224, "refunded": 224}
     # A: 19 days × 6 + 30 on the spike day; B: 20 days × 4
     assert f.loc["refunded", "share_of_paid"] == pytest.approx(0.112)
     assert f.loc["shipped", "step_rate"] == pytest.approx(1970 / 2000)
-    exits = anomaly.funnel_exits(outcomes[outcomes["pay_time"] >= T("2026-10-01")], sales)
+    exits = funnel.funnel_exits(outcomes[outcomes["pay_time"] >= T("2026-10-01")], sales)
     assert exits.set_index("stage")["sub_orders"].to_dict() == {
         "before_shipping": 30, "in_transit": 0, "after_receipt": 194}
-    text = anomaly.funnel_summary(f.reset_index(), exits)
+    text = funnel.funnel_summary(f.reset_index(), exits)
     assert "流失最多的环节是「签收后" in text and "194 笔" in text and "87%" in text
 
 
 def test_heatmap_cells_are_exact():
     outcomes, _ = _tables()
-    cells = anomaly.heatmap_table(outcomes, "2026-10", n_products=2, n_provinces=2)
+    cells = metrics.heatmap_table(outcomes, "2026-10", n_products=2, n_provinces=2)
     a = cells[(cells["product_id"] == "A") & (cells["province"] == "新疆维吾尔自治区")].iloc[0]
     # product A, Oct 1–20, even i → 新疆: 19 normal days × 30 orders with 6 refunds, + spike day 15/30
     assert (a["paid_sub_orders"], a["refunded"]) == (600, 19 * 6 + 15)
@@ -249,15 +256,15 @@ def test_heatmap_cells_are_exact():
 def test_trend_pools_weeks_and_band_reads_benchmarks():
     outcomes, _ = _tables()
     catalog = pd.DataFrame({"product_id": ["A", "B"], "category": ["女装/连衣裙", "家居/收纳"]})
-    t = anomaly.trend_table(outcomes, "2026-10", catalog, ["女装"]).set_index("date")
+    t = metrics.trend_table(outcomes, "2026-10", catalog, ["女装"]).set_index("date")
     # week of Mon 10-19 … Sun 10-25 holds 10-19 and 10-20: (10 + 34) / 200
     assert t.loc[T("2026-10-20"), "week_rate"] == pytest.approx(44 / 200)
     assert t.loc[T("2026-10-20"), "cat_week_rate"] == pytest.approx(36 / 120)
     assert t.loc[T("2026-10-20"), "refund_rate"] == pytest.approx(0.34)
     assert t.loc[T("2026-10-25"), "paid"] == 0 and math.isnan(t.loc[T("2026-10-25"), "refund_rate"])
-    band = anomaly.benchmark_band(config.load_benchmarks("conf"), "服饰")
+    band = benchmarks.benchmark_band(io.load_benchmarks("conf"), "服饰")
     assert (band["low"], band["high"]) == (0.20, 0.30) and "20%-30%" in band["source"]
-    assert anomaly.benchmark_band(config.load_benchmarks("conf"), "不存在的类目") is None
+    assert benchmarks.benchmark_band(io.load_benchmarks("conf"), "不存在的类目") is None
 
 
 # --------------------------------------------------------------------------------------------
@@ -266,10 +273,9 @@ def test_trend_pools_weeks_and_band_reads_benchmarks():
 
 @pytest.fixture(scope="module")
 def sample_anomalies(workspace):
-    from returns_kit.io import load
-
-    data = load(workspace / "raw", workspace / "processed", conf_dir=workspace / "conf")
-    return anomaly.anomaly_metrics(data, "2026-10", workspace / "conf", workspace / "external")
+    ctx = build_context("2026-10", raw_dir=workspace / "raw", external_dir=workspace / "external",
+                        processed_dir=workspace / "processed", conf_dir=workspace / "conf")
+    return ch5_monitoring.build(ctx).metrics()
 
 
 def test_sample_finds_the_planted_spike_and_at_most_one_other_day(sample_anomalies):
@@ -352,7 +358,7 @@ def test_heatmap_greys_low_volume_cells(strict):
 def test_trend_shows_band_with_source_and_anomaly_dots(strict):
     outcomes, _ = _tables()
     catalog = pd.DataFrame({"product_id": ["A"], "category": ["女装/连衣裙"]})
-    trend = anomaly.trend_table(outcomes, "2026-10", catalog, ["女装"])
+    trend = metrics.trend_table(outcomes, "2026-10", catalog, ["女装"])
     band = {"category": "服饰", "low": 0.2, "high": 0.3, "source": "某来源", "as_of": "2025-06"}
     ax = plots.trend_vs_band(trend, band, ["2026-10-20"], title="趋势")
     strict(ax)
@@ -365,8 +371,8 @@ def test_trend_shows_band_with_source_and_anomaly_dots(strict):
 
 def test_funnel_chart_bars_and_worst_exit(strict):
     outcomes, sales = _tables()
-    f = anomaly.funnel(outcomes, sales, "2026-10")
-    exits = anomaly.funnel_exits(outcomes[outcomes["pay_time"] >= T("2026-10-01")], sales)
+    f = funnel.funnel(outcomes, sales, "2026-10")
+    exits = funnel.funnel_exits(outcomes[outcomes["pay_time"] >= T("2026-10-01")], sales)
     ax = plots.funnel_chart(f, exits, title="漏斗")
     strict(ax)
     widths = sorted(p.get_width() for p in ax.patches)

@@ -1,20 +1,18 @@
 """Chapter 6: benchmarks table, own rates by category × price band, competitor flags."""
 
 import re
-import sys
-import types
 
 import pandas as pd
 import pytest
 
-from returns_kit import benchmarks, config
+from returns_kit import benchmarks, io
 from returns_kit.sample import PLANTED
 
 T = pd.Timestamp
 
 
 def test_shipped_benchmarks_name_their_source_and_no_official_line():
-    bench = config.load_benchmarks("conf")
+    bench = io.load_benchmarks("conf")
     assert len(bench) >= 1
     assert bench["source"].notna().all() and (bench["source"].str.len() > 5).all()
     assert set(bench["metric"]) <= set(benchmarks.METRIC_FLAGS)
@@ -144,22 +142,13 @@ def test_flag_needs_the_whole_interval_above_the_competitor():
     assert benchmarks.flag_vs_competitors(_own(), _competitors().iloc[0:0]).empty
 
 
-def test_load_competitors_guards_missing_module_and_keeps_only_competitors(monkeypatch, tmp_path):
-    fake = types.ModuleType("returns_kit.sources")
-    fake.load_third_party = lambda external_dir, conf_dir: _competitors().assign(
-        is_own=[False, True, False, False])
-    monkeypatch.setitem(sys.modules, "returns_kit.sources", fake)
-    import returns_kit
-    monkeypatch.setattr(returns_kit, "sources", fake, raising=False)
-    comp, note = benchmarks.load_competitors(tmp_path, "conf")
+def test_competitor_rows_keep_only_competitors_or_say_why_there_are_none():
+    comp, note = benchmarks.competitor_rows(_competitors().assign(is_own=[False, True, False, False]))
     assert note is None and comp["shop"].tolist() == ["A 女装店", "C 女装店", "D 家居店"]
-    fake.load_third_party = lambda external_dir, conf_dir: _competitors().iloc[0:0]
-    comp, note = benchmarks.load_competitors(tmp_path, "conf")
+    comp, note = benchmarks.competitor_rows(_competitors().iloc[0:0])
     assert comp.empty and "没有第三方工具" in note
-    monkeypatch.setitem(sys.modules, "returns_kit.sources", None)  # import fails
-    monkeypatch.delattr(returns_kit, "sources", raising=False)
-    comp, note = benchmarks.load_competitors(tmp_path, "conf")
-    assert comp.empty and "returns_kit.sources" in note
+    comp, note = benchmarks.competitor_rows(_competitors().assign(is_own=True))
+    assert comp.empty and note == "第三方导出中只有本店商品，没有竞品行。"
 
 
 def test_sample_report_chapter6(report):

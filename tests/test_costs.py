@@ -3,12 +3,10 @@
 import copy
 import re
 import shutil
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 
-import returns_kit as rk
 from returns_kit import costs
 from returns_kit.errors import InputError
 from returns_kit.reasons import load_taxonomy
@@ -181,20 +179,16 @@ def test_shipped_defaults_load():
     assert list(params["sensitivity"]) == ["implicit.lost_repeat_rate", "implicit.experience_penalty"]
 
 
-def test_cost_metrics_returns_json_types(tmp_path):
-    (tmp_path / "base").mkdir()
-    for name in ("reasons.yml", "costs.yml"):
-        shutil.copy(f"conf/base/{name}", tmp_path / "base" / name)
-    (tmp_path / "ext").mkdir()
-    (tmp_path / "ext" / "catalog.csv").write_text("product_id,product_name,category,cost_price\nP1,置物架,家居,40\n",
-                                                  encoding="utf-8")
-    data = SimpleNamespace(after_sales=_after_sales(), orders=_orders())
-    out = costs.cost_metrics(data, "2026-10", tmp_path, tmp_path / "ext")
-    assert set(out) == {"costs"}
-    assert set(out["costs"]) == {"after_sales", "explicit", "implicit", "total"}
-    assert out["costs"]["after_sales"] == 4
-    assert out["costs"]["total"] == pytest.approx(out["costs"]["explicit"] + out["costs"]["implicit"])
-    assert all(type(v) in (int, float) for v in out["costs"].values())
+def test_cost_lines_use_the_catalog_cost_price():
+    lines = costs.cost_lines(_after_sales(), _orders(), "2026-10", load_taxonomy("conf"),
+                             costs.load_params("conf"), CATALOG)
+    total = costs.month_total(lines)
+    assert set(total) == {"after_sales", "explicit", "implicit", "total"} and total["after_sales"] == 4
+    assert total["total"] == pytest.approx(total["explicit"] + total["implicit"])
+    assert all(type(v) in (int, float) for v in total.values())
+    p1 = lines[lines["product_id"] == "P1"]
+    cost = float(CATALOG["cost_price"].iloc[0])
+    assert sorted(p1["cost_basis"]) == [cost, cost * 2]  # A1 (S1, 1 piece), A4 (S4, 2): cost × quantity
 
 
 def test_refund_totals_by_category_and_product():
@@ -226,11 +220,10 @@ def _chapter(html: str, title: str, next_title: str | None) -> str:
     return html[start:end]
 
 
-def test_sample_report_chapter7_totals_add_up(report, workspace):
-    _, html, _ = report
+def test_sample_report_chapter7_totals_add_up(report):
+    _, html, m = report
     ch7 = _chapter(html, "七、退货成本", "八、优化效果验证")
-    data = rk.load(workspace / "raw", workspace / "processed", conf_dir=workspace / "conf")
-    expected = costs.cost_metrics(data, "2026-10", workspace / "conf", workspace / "external")["costs"]
+    expected = m["costs"]
     assert expected["total"] == pytest.approx(expected["explicit"] + expected["implicit"])
     check = ch7[ch7.index("<caption>合计核对</caption>"):]
     check = check[:check.index("</table>")]

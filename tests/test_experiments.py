@@ -2,15 +2,17 @@
 
 import math
 import shutil
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
-import returns_kit as rk
 from returns_kit import experiments
+from returns_kit.chapters import ch8_interventions
+from returns_kit.chapters.context import Context
+from returns_kit.core.jsonable import jsonable
+from returns_kit.io import Dataset
 from returns_kit.errors import InputError
 from returns_kit.sample import PLANTED
 
@@ -212,7 +214,7 @@ def test_settings_come_from_conf(tmp_path):
         experiments.load_settings(tmp_path)
 
 
-def test_intervention_metrics_on_a_small_shop(tmp_path):
+def test_chapter8_section_on_a_small_shop(tmp_path):
     conf = tmp_path / "conf"
     (conf / "base").mkdir(parents=True)
     for name in ("reasons.yml", "report.yml", "experiments.yml"):
@@ -221,9 +223,9 @@ def test_intervention_metrics_on_a_small_shop(tmp_path):
     ext.mkdir()
     (ext / "interventions.csv").write_text(
         "name,product_ids,start_date,description,control_product_ids\n"
-        "改安装说明,P1,2026-09-15,,C1\n以后再做,P1,2026-12-01,,\n", encoding="utf-8")
-    outcomes = _outcomes({("P1", "before"): (150, 500), ("P1", "after"): (100, 500),
-                          ("C1", "before"): (300, 1000), ("C1", "after"): (300, 1000)})
+        "改安装说明,1001,2026-09-15,,2001\n以后再做,1001,2026-12-01,,\n", encoding="utf-8")
+    outcomes = _outcomes({("1001", "before"): (150, 500), ("1001", "after"): (100, 500),
+                          ("2001", "before"): (300, 1000), ("2001", "after"): (300, 1000)})
     orders = outcomes.assign(sub_order_id=[f"S{i}" for i in range(len(outcomes))],
                              payable_amount=10.0, export_time=AS_OF)
     after_sales = pd.DataFrame({
@@ -233,26 +235,22 @@ def test_intervention_metrics_on_a_small_shop(tmp_path):
         "after_sale_type": "return_refund", "status_group": "finished", "apply_time": T("2026-10-01"),
         "export_time": AS_OF,
     })
-    data = SimpleNamespace(orders=orders.drop(columns="refunded"), after_sales=after_sales)
-    out = experiments.intervention_metrics(data, "2026-09", conf, ext)
+    data = Dataset.from_frames(after_sales, orders.drop(columns="refunded"))
+    ctx = Context.of("2026-09", data, conf_dir=conf, external_dir=ext)
+    out = jsonable(ch8_interventions.build(ctx).metrics())
     [rec] = out["interventions"]  # the December one has not started
     assert rec["name"] == "改安装说明" and rec["start_date"] == "2026-09-15"
     assert (rec["before_rate"], rec["after_rate"], rec["control_before"], rec["control_after"]) == (0.3, 0.2, 0.3, 0.3)
     assert rec["effect"] == pytest.approx(-0.1) and rec["p_value"] < 0.01
     assert rec["recommendation"] == "全店推广" and rec["immature"] is False
     assert all(type(v) in (str, int, float, bool) for v in rec.values())
-    assert experiments.intervention_metrics(data, "2026-09", conf, tmp_path / "none") == {"interventions": []}
+    empty = Context.of("2026-09", data, conf_dir=conf, external_dir=tmp_path / "none")
+    assert ch8_interventions.build(empty).metrics() == {"interventions": []}
 
-
-# --------------------------------------------------------------------------------------------
-# The sample report
-# --------------------------------------------------------------------------------------------
-
-def test_sample_report_detects_the_planted_intervention(report, workspace):
-    _, html, _ = report
+def test_sample_report_detects_the_planted_intervention(report):
+    _, html, m = report
     planted = PLANTED["intervention"]
-    data = rk.load(workspace / "raw", workspace / "processed", conf_dir=workspace / "conf")
-    [rec] = experiments.intervention_metrics(data, "2026-10", workspace / "conf", workspace / "external")["interventions"]
+    [rec] = m["interventions"]
     assert rec["name"] == planted["name"] and rec["start_date"] == planted["start_date"]
     assert rec["before_rate"] == pytest.approx(planted["before_rate"], abs=0.02)
     assert rec["after_rate"] == pytest.approx(planted["after_rate"], abs=0.02)

@@ -563,7 +563,7 @@ def test_cache_reused_then_rebuilt_when_raw_changes(tmp_path, monkeypatch):
     def boom(*a, **k):
         raise AssertionError("read_export must not be called when the cache is fresh")
 
-    monkeypatch.setattr(io, "read_export", boom)
+    monkeypatch.setattr(io.dataset, "read_export", boom)
     second = io.ingest(raw, processed, salt=SALT)
     assert second.from_cache
     pd.testing.assert_frame_equal(first.after_sales, second.after_sales)

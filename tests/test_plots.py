@@ -15,7 +15,7 @@ import pytest  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.ft2font import FT2Font  # noqa: E402
 
-from returns_kit import plots  # noqa: E402
+from returns_kit import fonts, plots  # noqa: E402
 
 from chart_check import assert_draws  # noqa: E402
 
@@ -117,16 +117,16 @@ def test_falls_back_to_a_system_font_without_the_pip_package(monkeypatch):
     """Without noto_cjk_sans_otc a registered CJK family is found by name."""
     family = plots.setup_fonts()  # make sure some CJK family is registered
     monkeypatch.setitem(sys.modules, "noto_cjk_sans_otc", None)  # import now fails
-    monkeypatch.setattr(plots, "_state", {})
-    assert plots._pip_font() is None
+    monkeypatch.setattr(fonts, "_state", {})
+    assert fonts._pip_font() is None
     assert plots.setup_fonts() == family  # the already-registered face counts as "system"
 
 
 def test_clear_error_when_no_cjk_font_exists(monkeypatch):
     monkeypatch.setitem(sys.modules, "noto_cjk_sans_otc", None)
-    monkeypatch.setattr(plots, "_state", {})
-    monkeypatch.setattr(plots, "_registered_families", lambda: {"dejavu sans": "DejaVu Sans"})
-    monkeypatch.setattr(plots, "_scan_system_fonts", lambda: None)
+    monkeypatch.setattr(fonts, "_state", {})
+    monkeypatch.setattr(fonts, "_registered_families", lambda: {"dejavu sans": "DejaVu Sans"})
+    monkeypatch.setattr(fonts, "_scan_system_fonts", lambda: None)
     with pytest.raises(RuntimeError, match="noto-cjk-sans-otc"):
         plots.setup_fonts()
 
@@ -136,12 +136,12 @@ def test_clear_error_when_no_cjk_font_exists(monkeypatch):
     "msyh.ttc", "simhei.ttf", "PingFang.ttc", "Hiragino Sans GB.ttc", "STHeiti Light.ttc",
     "wqy-microhei.ttc"])
 def test_system_cjk_font_files_are_recognised(name):
-    assert plots._CJK_FILE_RE.search(name)
+    assert fonts._CJK_FILE_RE.search(name)
 
 
 def test_latin_only_font_files_are_not_scanned():
     for name in ("DejaVuSans.ttf", "LiberationSans-Regular.ttf", "Arial.ttf"):
-        assert not plots._CJK_FILE_RE.search(name)
+        assert not fonts._CJK_FILE_RE.search(name)
 
 
 # --- chart helpers: each draws one Chinese-labelled figure, with no warning at all -----------

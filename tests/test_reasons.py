@@ -1,12 +1,17 @@
 """Chapter 4: reason taxonomy, custom tags from buyer notes, suggestions, clicked-vs-written."""
 
 from pathlib import Path
-from types import SimpleNamespace
+import json
 
 import pandas as pd
 import pytest
 
-from returns_kit import display, reasons
+import tiny_month
+from returns_kit import display, reasons, suggestions
+from returns_kit.chapters import ch4_reasons
+from returns_kit.chapters.context import Context
+from returns_kit.core.jsonable import jsonable
+from returns_kit.io import Dataset
 from returns_kit.errors import InputError
 from returns_kit.metrics import reason_breakdown
 
@@ -254,15 +259,15 @@ def test_tag_table_and_per_product_tags(tagger):
     assert by["top_tags"].tolist()[2] == "—"
 
 
-def test_reasons_metrics(taxonomy):
-    data = SimpleNamespace(after_sales=_after_sales())
-    out = reasons.reasons_metrics(data, "2026-10", CONF)
+def test_chapter4_section_counts_tags_of_the_month():
+    after_sales = tiny_month.canonical("after_sales", _after_sales())
+    data = Dataset.from_frames(after_sales, tiny_month.canonical("orders", pd.DataFrame()))
+    ch = ch4_reasons.build(Context.of("2026-10", data, conf_dir=CONF))
+    out = json.loads(json.dumps(jsonable(ch.metrics())))
     tags = {r["tag"]: r for r in out["custom_tags"]}
     assert tags["做工粗糙"] == {"tag": "做工粗糙", "category": "质量问题", "count": 2, "share": pytest.approx(2 / 6)}
     assert "尺码不准" not in tags  # September only
     assert out["reason_mismatches"] == 3
-    import json
-    json.dumps(out)  # plain JSON types
 
 
 # ------------------------------------------------------------------------------ suggestions
@@ -280,7 +285,7 @@ def test_tag_suggestions_list_frequent_unmatched_terms_with_examples(tagger):
 
 
 def test_segmentation_is_quiet(monkeypatch, capfd, tagger):
-    monkeypatch.setattr(reasons, "_TOKENIZER", None)
+    monkeypatch.setattr(suggestions, "_TOKENIZER", None)
     frame = pd.DataFrame({"after_sale_id": ["A1", "A2"], "apply_time": [T("2026-10-03")] * 2,
                           "reason": "其他", "buyer_note": ["拉杆断了", "拉杆断了"]})
     reasons.tag_suggestions(frame, "2026-10", tagger)

@@ -171,3 +171,105 @@ def test_buyer_markup_shows_as_text(report):
 def test_repeat_buyers_are_found(report):
     _, html, _ = report
     assert re.search(r"复购客退款率 \d+\.\d%（95% 区间", html)
+
+
+# --------------------------------------------------------------------------------------------
+# One source for the HTML and metrics.json: the figures a reader sees are the ones scripts read
+# --------------------------------------------------------------------------------------------
+
+def _chapter_html(html: str, number: int) -> str:
+    start = html.index(f'id="chapter-{number:02d}"')
+    end = html.find(f'id="chapter-{number + 1:02d}"', start)
+    return html[start:end if end != -1 else len(html)]
+
+
+def _kpi(part: str, label: str) -> str:
+    """The value of the KPI tile called ``label`` (as rk.display.kpis writes it)."""
+    found = re.findall(r"""<div style=["']font-size:1.4em;font-weight:600["']>([^<]*)</div>"""
+                       r"""<div style=["']color:#666["']>""" + re.escape(label) + "</div>", part)
+    assert len(found) == 1, (label, found)
+    return found[0]
+
+
+def _row(part: str, *first_cells: str) -> list[str]:
+    """The cells of the first table row that starts with ``first_cells``."""
+    n = len(first_cells)
+    for row in re.findall(r"<tr>(.*?)</tr>", part, flags=re.S):
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)
+        if tuple(cells[:n]) == first_cells:
+            return cells
+    raise AssertionError(f"no table row starting with {first_cells!r}")
+
+
+def test_html_and_metrics_json_show_the_same_figures(report):
+    import html as htmllib
+
+    from returns_kit.display import money, p_text, pct, points_text, rate_ci
+
+    _, html, m = report
+    text = htmllib.unescape(html)
+    ch = {n: htmllib.unescape(_chapter_html(html, n)) for n in range(1, 9)}
+    tag = "（暂估）" if m["cohort_view"]["provisional"] else ""
+
+    # 1 数据调取: row accounting, both views, the cohort rates
+    dq, cv, app = m["data_quality"], m["cohort_view"], m["application_view"]
+    assert _kpi(ch[1], "读取行数") == f"{dq['rows_read']:,}" and _kpi(ch[1], "隔离") == f"{dq['rejected']:,}"
+    assert _kpi(ch[1], "申请口径·售后单") == f"{app['after_sales']:,}"
+    assert _kpi(ch[1], "支付口径·售后单" + tag) == f"{m['cohort_after_sales']['after_sales']:,}"
+    assert _kpi(ch[1], "支付子订单") == f"{cv['paid_sub_orders']:,}"
+    assert _kpi(ch[1], "支付金额") == money(cv["paid_amount"])
+    for key, label in (("refund_rate_count", "退款率(订单数)"), ("refund_rate_amount", "退款率(金额)"),
+                       ("return_rate_count", "退货率"), ("quality_return_rate", "品退率")):
+        assert _kpi(ch[1], label + tag) == pct(cv[key]), key
+    assert f"距月末 {cv['days_since_month_end']} 天" in ch[1]
+    assert _kpi(ch[1], "找不到订单") == f"{m['coverage']['after_sales_without_order']:,}"
+
+    # 2 数据来源对比: the month's kit-vs-罗盘 totals
+    [amount, orders] = m["source_comparison"]["luopan"]
+    assert f"罗盘 {money(amount['luopan'])}，本工具 {money(amount['kit'])}" in ch[2]
+    assert f"罗盘 {orders['luopan']:,.0f}，本工具 {orders['kit']:,.0f}" in ch[2]
+
+    # 3 多维拆解: the riskiest product, province, carrier and creator, each with its interval
+    top = m["top_products"][0]
+    assert f"退款风险最高的商品是「{top['product_name']}」" in ch[3] and f"退款率 {rate_ci(top)}" in ch[3]
+    prov = m["provinces"][0]
+    extra = f"，{prov['paid_sub_orders']:,} 单"
+    assert f"退款率最高的省份是{prov['province']}：{rate_ci(prov, extra=extra)}" in ch[3]
+    car = m["carriers"][0]
+    assert (f"破损率最高的快递是{car['carrier']}：发货 {car['shipped_sub_orders']:,} 单，破损售后 {car['damaged']:,} 单，"
+            f"破损率 {rate_ci(car, 'damage_rate', 'damage_ci_low', 'damage_ci_high')}") in ch[3]
+    cre = m["creators"][0]
+    assert f"退款风险最高的达人是「{cre['creator_name']}」：带来 {cre['paid_sub_orders']:,} 单" in ch[3]
+    assert f"全店本月支付 {cv['paid_sub_orders']:,} 个子订单，退款率 {pct(cv['refund_rate_count'])}" in ch[3]
+
+    # 4 退货原因: the reason table, the tag table, the hidden-quality count
+    r0 = m["reasons"][0]
+    assert _row(ch[4], r0["reason"])[1:4] == [r0["category"], f"{r0['count']:,}", pct(r0["share"])]
+    t0 = m["custom_tags"][0]
+    assert _row(ch[4], t0["tag"])[1:4] == [t0["category"], f"{t0['count']:,}", pct(t0["share"])]
+    assert f"其中 {m['reason_mismatches']:,} 单的说明指向品质/描述/发货/破损问题" in ch[4]
+
+    # 5 可视化与预警: the anomaly days
+    days = sorted({a["date"] for a in m["anomalies"]})
+    assert f"本月共 {len(days)} 天出现异常：{', '.join(d[5:] for d in days)}" in ch[5]
+    for a in m["anomalies"]:
+        if a["scope"] == "shop" and a["rule"] == "binomial":
+            row = _row(ch[5], a["date"])
+            assert row[3] == pct(a["value"]) and row[5] == pct(a["baseline"]) and row[7] == p_text(a["p_value"])
+
+    # 6 行业与竞品对标: each segment's verdict
+    for seg in m["benchmarks"]["segments"][:5]:
+        row = _row(ch[6], seg["category"], seg["price_band"])
+        assert seg["verdict"] in row and pct(seg["refund_rate"]) in row
+
+    # 7 退货成本: the month's totals
+    costs = m["costs"]
+    assert _kpi(ch[7], "总成本") == money(costs["total"]) and _kpi(ch[7], "显性成本") == money(costs["explicit"])
+    assert _kpi(ch[7], "计入成本的售后单") == f"{costs['after_sales']:,}"
+
+    # 8 优化效果验证: effect, p-value and recommendation of each intervention
+    for item in m["interventions"]:
+        row = _row(ch[8], item["name"])
+        assert points_text(item["effect"]) in row and p_text(item["p_value"]) in row
+        assert item["recommendation"] in row and pct(item["after_rate"]) in row
+    assert "application/vnd.returns-kit.metrics+json" not in text and "metrics.json 第" not in text

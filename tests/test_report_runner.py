@@ -19,7 +19,13 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from returns_kit import report
-from returns_kit.errors import NotebookError, ParameterError
+from returns_kit.chapters.base import METRICS_MIME
+from returns_kit.errors import (
+    InputError,
+    NotebookError,
+    ParameterError,
+    ReportRenderError,
+)
 
 SECRET = "SENTINEL-do-not-leak-7f3a"
 PNG_1PX = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
@@ -56,6 +62,48 @@ pd.DataFrame({"承运商": ["顺丰速运", "中通快递"], "阈值": [threshol
 '''
 
 
+# The last cell of a chapter: its metrics.json section, once through Chapter.emit() (chapter 1)
+# and once as a bare display bundle (chapter 2).  Values that appear only here must not reach
+# the HTML.
+EMIT_CH1 = '''import numpy as np
+from returns_kit.chapters.base import Chapter
+
+
+class TestChapter(Chapter):
+    number = 1
+    title = "数据调取"
+
+    def metrics(self):
+        return {"coverage": {"matched_share": 0.875, "note": "SECTION_ONLY_VALUE_c0ve"},
+                "zz_local_key": {"min_orders": min_orders, "rows": np.int64(12),
+                                 "rate": float("nan")},
+                "month": month}
+
+
+TestChapter().emit()
+'''
+
+EMIT_CH2 = '''from IPython.display import display
+from returns_kit.chapters.base import METRICS_MIME
+
+display({METRICS_MIME: {"aa_other_key": [1, 2.5, None],
+                        "as_of": "2026-09-30 23:59:59",
+                        "cohort_view": {"refund_rate_count": None, "provisional": True,
+                                        "label": "支付口径"}},
+         "text/plain": "metrics.json 第 2 章：aa_other_key, as_of, cohort_view"}, raw=True)
+'''
+
+#: what the two fixture chapters emit, in metrics.json order
+EMITTED = {
+    "month": "2026-09",
+    "as_of": "2026-09-30 23:59:59",
+    "cohort_view": {"refund_rate_count": None, "provisional": True, "label": "支付口径"},
+    "coverage": {"matched_share": 0.875, "note": "SECTION_ONLY_VALUE_c0ve"},
+    "zz_local_key": {"min_orders": 12, "rows": 12, "rate": None},
+    "aa_other_key": [1, 2.5, None],
+}
+
+
 def _nb(cells) -> nbformat.NotebookNode:
     nb = new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
@@ -87,6 +135,7 @@ def _chapters(folder: Path) -> list[Path]:
         new_markdown_cell("# 第一章 测试\n\n本章检查数据调取。"),
         plumbing,
         new_code_cell(CHART_CODE),
+        new_code_cell(EMIT_CH1),
     ])
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "logo.png").write_bytes(base64.b64decode(PNG_1PX))
@@ -94,6 +143,7 @@ def _chapters(folder: Path) -> list[Path]:
         _params_cell(PARAMS_CH2),
         new_markdown_cell("# 第二章 对比\n\n![店铺标志](logo.png)\n\n## 承运商"),
         new_code_cell(TABLE_CODE),
+        new_code_cell(EMIT_CH2),
     ])
     return [_write(folder, "01_数据调取.ipynb", ch1), _write(folder, "02_数据来源对比.ipynb", ch2)]
 
@@ -345,12 +395,166 @@ def test_dead_kernel_raises_notebook_error(tmp_path):
 
 def test_missing_kernel_raises_notebook_error_and_writes_the_notebook(tmp_path, monkeypatch):
     src = _write(tmp_path / "nbs", "06_无内核.ipynb", _nb([new_markdown_cell("# 第六章")]))
-    monkeypatch.setattr(report, "KERNEL_NAME", "no-such-kernel-returns-kit")
+    monkeypatch.setattr(report.execute, "KERNEL_NAME", "no-such-kernel-returns-kit")
     with pytest.raises(NotebookError, match="NoSuchKernel.*ipykernel") as info:
         report.execute_chapters([src], {}, tmp_path / "run", timeout=60, progress=False)
     executed = info.value.executed
     assert executed == tmp_path / "run" / "06_无内核.ipynb" and executed.exists()
     assert nbformat.read(executed, as_version=4).metadata["papermill"]["exception"] is True
+
+
+# ----------------------------------------------------------------------------- metrics sections
+
+
+def _emitted(section, text="metrics.json 第 N 章"):
+    """An executed code cell whose output is a metrics.json section (as Chapter.emit makes it)."""
+    cell = new_code_cell("ch.emit()")
+    cell.outputs = [nbformat.v4.new_output(
+        "display_data", data={METRICS_MIME: section, "text/plain": text})]
+    return cell
+
+
+def _stdout_cell(text):
+    cell = new_code_cell("print(...)")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+    return cell
+
+
+def test_collect_sections_from_two_chapters_in_canonical_order(executed):
+    silent: list = []
+    metrics = report.collect_sections(executed, silent=silent)
+    # canonical keys first (METRICS_ORDER), then the others in emission order (ch1, then ch2)
+    assert list(metrics) == ["month", "as_of", "cohort_view", "coverage", "zz_local_key",
+                             "aa_other_key"]
+    assert metrics == EMITTED  # the kernel's values: injected params, numpy int, NaN → null
+    assert silent == []
+
+
+def test_metrics_order_is_the_canonical_list():
+    assert report.METRICS_ORDER[:4] == ("month", "as_of", "data_quality", "application_view")
+    assert report.METRICS_ORDER[-1] == "interventions" and len(report.METRICS_ORDER) == 20
+    shuffled = {"extra_b": 1, "costs": 2, "month": "2026-10", "extra_a": 3, "reasons": []}
+    assert list(report.sections.order_metrics(shuffled)) == [
+        "month", "reasons", "costs", "extra_b", "extra_a"]
+
+
+def test_same_key_from_two_notebooks_is_refused(tmp_path):
+    first = _write(tmp_path, "01_概览.ipynb", _nb([_emitted({"month": "2026-10", "coverage": 1})]))
+    second = _write(tmp_path, "03_拆解.ipynb", _nb([_emitted({"top_products": [],
+                                                             "coverage": 2})]))
+    with pytest.raises(ReportRenderError) as info:
+        report.collect_sections([first, second])
+    message = str(info.value)
+    assert "'coverage'" in message
+    assert "01_概览.ipynb" in message and "03_拆解.ipynb" in message
+
+
+def test_same_key_twice_in_one_notebook_is_refused(tmp_path):
+    path = _write(tmp_path, "05_异常.ipynb", _nb([_emitted({"anomalies": []}),
+                                                _emitted({"anomalies": [1]})]))
+    with pytest.raises(ReportRenderError, match=r"'anomalies'.*05_异常\.ipynb.*05_异常\.ipynb"):
+        report.collect_sections([path])
+
+
+def test_section_sent_as_json_text_keeps_its_key_order(tmp_path):
+    # nbformat writes JSON objects with sorted keys; JSON text survives the file as written
+    section = {"zz_b": {"second": 2, "first": 1}, "aa_a": [{"y": 1, "x": 2}], "month": "2026-10"}
+    path = _write(tmp_path, "01_x.ipynb", _nb([_emitted(json.dumps(section, ensure_ascii=False))]))
+    raw = json.dumps(report.collect_sections([path]), ensure_ascii=False)
+    assert raw == ('{"month": "2026-10", "zz_b": {"second": 2, "first": 1}, '
+                   '"aa_a": [{"y": 1, "x": 2}]}')
+
+
+def test_section_must_be_a_json_object(tmp_path):
+    path = _write(tmp_path, "02_x.ipynb", _nb([_emitted([1, 2])]))
+    with pytest.raises(ReportRenderError, match="02_x.ipynb.*JSON object"):
+        report.collect_sections([path])
+
+
+def test_notebook_emitting_nothing_is_reported(tmp_path):
+    talks = _write(tmp_path, "01_a.ipynb", _nb([_stdout_cell("hi\n"), _emitted({"month": "m"})]))
+    quiet = _write(tmp_path, "02_b.ipynb", _nb([new_markdown_cell("# 第二章"),
+                                              _stdout_cell("没有 emit\n")]))
+    empty = _write(tmp_path, "03_c.ipynb", _nb([_emitted({})]))  # emitted, just no keys
+    silent: list = []
+    assert report.collect_sections([talks, quiet, empty], silent=silent) == {"month": "m"}
+    assert silent == [quiet]
+
+
+def test_html_has_no_metrics_section(rendered):
+    html, found = rendered
+    for absent in (METRICS_MIME, "returns-kit.metrics", "metrics.json 第 1 章",
+                   "metrics.json 第 2 章", "SECTION_ONLY_VALUE_c0ve", "zz_local_key",
+                   "aa_other_key", "TestChapter"):
+        assert absent not in html, absent
+    assert not any("metrics" in w.text for w in found)  # dropped silently, not a warning
+
+
+def test_emitting_cell_is_dropped_from_the_combined_notebook(executed):
+    nb, _ = report.combine_notebooks(executed, "t")
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert not any(METRICS_MIME in o.get("data", {}) for c in code for o in c.outputs)
+    assert not any(".emit()" in c.source or "METRICS_MIME" in c.source for c in code)
+    assert all(c.outputs for c in code)  # no empty output boxes left behind
+
+
+def _run_report_notebooks(folder: Path) -> Path:
+    _write(folder, "01_概览.ipynb", _nb([
+        _params_cell('month: str = "2026-10"  # 报告月份'),
+        new_markdown_cell("# 第一章 概览"),
+        new_code_cell(EMIT_CH1.replace('"min_orders": min_orders', '"min_orders": 3')),
+    ]))
+    _write(folder, "02_安静.ipynb", _nb([
+        new_markdown_cell("# 第二章 没有指标"),
+        new_code_cell('print("第二章正文")'),
+    ]))
+    return folder
+
+
+def test_run_report_writes_the_emitted_sections(tmp_path, monkeypatch, capsys):
+    calls = []
+    monkeypatch.setattr(report.run, "ingest", lambda *a, **k: calls.append((a, k)))
+    index = report.run_report(
+        "2026-10", raw=tmp_path / "raw", external=tmp_path / "ext", processed=tmp_path / "p",
+        out=tmp_path / "reports", conf=tmp_path / "conf",
+        notebooks=_run_report_notebooks(tmp_path / "nbs"), progress=False, timeout=120)
+    assert len(calls) == 1
+    assert index == tmp_path / "reports" / "2026-10" / "index.html"
+    expected = {"month": "2026-10",
+                "coverage": {"matched_share": 0.875, "note": "SECTION_ONLY_VALUE_c0ve"},
+                "zz_local_key": {"min_orders": 3, "rows": 12, "rate": None}}
+    raw = (index.parent / "metrics.json").read_text(encoding="utf-8")
+    data = json.loads(raw)
+    assert data == expected and list(data) == list(expected)
+    assert raw == json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    html = index.read_text(encoding="utf-8")
+    assert "第二章正文" in html
+    assert METRICS_MIME not in html and "SECTION_ONLY_VALUE_c0ve" not in html
+    err = capsys.readouterr().err
+    assert "returns-kit: warning: 02_安静.ipynb emitted no metrics.json section" in err
+    assert "01_概览.ipynb emitted" not in err
+
+
+def test_run_report_bad_input_exits_before_any_notebook(tmp_path, monkeypatch):
+    def bad_input(*args, **kwargs):
+        raise InputError("not a 抖店 export", file="x.csv")
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("a notebook ran")
+
+    monkeypatch.setattr(report.run, "ingest", bad_input)
+    monkeypatch.setattr(report.run, "execute_chapters", no_run)
+    with pytest.raises(InputError):
+        report.run_report("2026-10", raw=tmp_path, external=tmp_path, processed=tmp_path,
+                          out=tmp_path / "reports", conf=tmp_path,
+                          notebooks=_run_report_notebooks(tmp_path / "nbs"), progress=False)
+    assert not (tmp_path / "reports").exists()
+
+
+def test_run_report_checks_the_month(tmp_path):
+    with pytest.raises(ParameterError, match="2026-10"):
+        report.run_report("2026-13", raw=tmp_path, external=tmp_path, processed=tmp_path,
+                          out=tmp_path, conf=tmp_path, notebooks=tmp_path)
 
 
 # ----------------------------------------------------------------------------- writing
@@ -379,7 +583,7 @@ def test_write_report_failure_keeps_previous_report(tmp_path, monkeypatch):
     def boom(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(report.os, "replace", boom)
+    monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(OSError):
         report.write_report(month_dir, "<html>新报告</html>", {"month": "2026-10", "v": 2})
     monkeypatch.undo()
@@ -397,7 +601,7 @@ def test_write_report_unserialisable_metrics_leave_previous(tmp_path):
         def __str__(self):
             raise RuntimeError("cannot print")
 
-    with pytest.raises(RuntimeError):
+    with pytest.raises(TypeError, match="not a JSON value: Weird"):
         report.write_report(month_dir, "<html>新报告</html>", {"x": Weird()})
     assert (month_dir / "index.html").read_text(encoding="utf-8") == "<html>旧报告</html>"
     assert os.stat(month_dir / "index.html").st_mtime_ns == before

@@ -9,12 +9,16 @@ import datetime as dt
 import math
 import shutil
 from pathlib import Path
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 
 from returns_kit import sample, sources
+from returns_kit.chapters import ch2_source_comparison
+from returns_kit.chapters.context import Context, build_context
+from returns_kit.core.jsonable import jsonable
+from returns_kit.io import Dataset
+from tiny_month import canonical
 from returns_kit.errors import ExportFormatError, InputError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -446,22 +450,28 @@ def test_format_comparison_and_summary():
     assert chart.columns.tolist() == ["date", "kit", "luopan"] and len(chart) == 31
 
 
-def test_source_comparison_metrics(tmp_path):
-    orders = _outcomes().drop(columns=["refunded", "refund_amount"]).assign(export_time=AS_OF)
+def test_chapter2_section_from_a_luopan_download(tmp_path):
+    orders = _outcomes().drop(columns=["refunded", "refund_amount"])
     after_sales = _after_sales().assign(
         reason="多拍 / 错拍 / 不想要", status_group="finished", after_sale_type="return_refund",
-        apply_time=T("2026-10-02"), export_time=AS_OF)
-    data = SimpleNamespace(orders=orders, after_sales=after_sales)
-    assert sources.source_comparison_metrics(data, "2026-10", CONF, tmp_path) == {
-        "source_comparison": {"luopan_files": 0, "third_party_rows": 0, "luopan": []}}
+        apply_time=T("2026-10-02"))
+    data = Dataset.from_frames(canonical("after_sales", after_sales), canonical("orders", orders))
+    data.orders["export_time"] = AS_OF
+    data.after_sales["export_time"] = AS_OF
+
+    def section():
+        ctx = Context.of("2026-10", data, conf_dir=CONF, external_dir=tmp_path)
+        return ch2_source_comparison.build(ctx).metrics()["source_comparison"]
+
+    assert section() == {"luopan_files": 0, "third_party_rows": 0, "luopan": []}
     write_xlsx(tmp_path / "抖音电商罗盘-退款分析-2026_11_10.xlsx", [
         HEAD + ALL,
         ["2026/10/01", "订单支付时间", "全部", "全部", 1, 1, "¥155.00", "2%"],
         ["2026/10/02", "订单支付时间", "全部", "全部", "暂无数据", "暂无数据", "暂无数据", "暂无数据"],
     ])
-    out = sources.source_comparison(data, "2026-10", CONF, tmp_path)
+    out = section()
     assert out["luopan_files"] == 1 and out["third_party_rows"] == 0
-    assert out["luopan"] == [
+    assert jsonable(out["luopan"]) == [
         {"basis": "pay_time", "metric": "refund_amount", "days": 1, "days_missing": 30, "kit": 150.0,
          "luopan": 155.0, "diff": 5.0, "diff_pct": pytest.approx(5 / 150),
          "likely_reason": "罗盘退款金额含退运费，本工具只计退商品金额；罗盘数据截止早于本工具导出，"
@@ -472,6 +482,7 @@ def test_source_comparison_metrics(tmp_path):
     ]
 
 
+
 # --------------------------------------------------------------------------------------------
 # the sample data and the rendered report
 # --------------------------------------------------------------------------------------------
@@ -479,16 +490,10 @@ def test_source_comparison_metrics(tmp_path):
 
 @pytest.fixture(scope="module")
 def sample_comparison(workspace):
-    import returns_kit as rk
-
-    data = rk.load(workspace / "raw", workspace / "processed", conf_dir=workspace / "conf")
-    tax = rk.reasons.load_taxonomy(workspace / "conf")
-    outcomes = rk.metrics.sub_order_outcomes(data.orders, data.after_sales, tax)
-    as_of = rk.metrics.data_as_of(data.orders, data.after_sales)
-    luopan = sources.load_luopan(workspace / "external", workspace / "conf")
-    kit = sources.kit_daily(outcomes, data.after_sales, "2026-10")
-    return (sources.reconcile_daily(kit, luopan, "2026-10", as_of),
-            sources.reconcile_month(kit, luopan, "2026-10", as_of), luopan, outcomes, data)
+    ctx = build_context("2026-10", raw_dir=workspace / "raw", external_dir=workspace / "external",
+                        processed_dir=workspace / "processed", conf_dir=workspace / "conf")
+    ch = ch2_source_comparison.build(ctx)
+    return ch.daily, ch.monthly, ch.luopan, ctx.outcomes, ctx.data
 
 
 def test_sample_luopan_differs_from_the_kit_in_explainable_ways(sample_comparison):

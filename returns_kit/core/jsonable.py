@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["jsonable", "time_text"]
+__all__ = ["jsonable", "records", "time_text"]
 
 
 def time_text(value: dt.datetime | pd.Timestamp) -> str | None:
@@ -58,3 +58,9 @@ def jsonable(obj: Any) -> Any:
     if isinstance(obj, Path):
         return str(obj)
     raise TypeError(f"not a JSON value: {type(obj).__name__}")
+
+
+def records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
+    """The rows of ``frame`` as ``metrics.json`` records holding ``columns``, in that order."""
+    return [{col: jsonable(v) for col, v in zip(columns, row)}
+            for row in frame[columns].itertuples(index=False)]

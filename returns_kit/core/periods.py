@@ -23,12 +23,12 @@ __all__ = [
 #: 7-day no-reason window + delivery + slow buyers).  Editable in conf/base/report.yml.
 MATURITY_DAYS = 30
 
-MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MONTH_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 def parse_month(text: str) -> str:
     """``text`` if it is a ``YYYY-MM`` month, else :class:`~returns_kit.errors.ParameterError`."""
-    if not isinstance(text, str) or not MONTH_RE.match(text):
+    if not isinstance(text, str) or not MONTH_RE.fullmatch(text):
         raise ParameterError(f"month must look like 2026-10, got {text!r}")
     return text
 

@@ -198,7 +198,9 @@ def after_sale_row(a: AfterSale, t: datetime, text_rng: random.Random) -> list[s
     o = s.order
     p = s.product
     status, deadline = a.state(t)
-    vis = lambda k: _fmt_t(a.visible(k, t))
+
+    def vis(k: str) -> str:
+        return _fmt_t(a.visible(k, t))
     final = deadline is None
     is_refund_kind = a.kind in ("return", "shipped", "unshipped")
     ret_shipped = a.visible("退货发货时间", t) is not None

@@ -100,7 +100,8 @@ def _h(hours: float) -> timedelta:
 
 
 def _tracking(rng: random.Random, carrier: str) -> str:
-    digits = lambda n: "".join(str(rng.randrange(10)) for _ in range(n))
+    def digits(n: int) -> str:
+        return "".join(str(rng.randrange(10)) for _ in range(n))
     if carrier == "顺丰速运":
         return "SF" + rng.choice("0123456789") + digits(12)
     if carrier == "中通快递":

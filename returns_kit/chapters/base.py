@@ -1,0 +1,45 @@
+"""What every chapter object has: its ``metrics.json`` section, and the way a notebook hands that
+section to the report runner.
+
+The last cell of a chapter notebook calls :meth:`Chapter.emit`: it displays the section as an
+output of the MIME type :data:`METRICS_MIME` (with a one-line ``text/plain`` fallback for
+JupyterLab).  The runner collects those outputs from the executed notebooks, writes them to
+``metrics.json`` and strips them from the HTML (:mod:`returns_kit.report.sections`), so the
+numbers in ``metrics.json`` are the ones the notebook displayed, from the same object, in the same
+kernel.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..core.jsonable import jsonable
+
+__all__ = ["METRICS_MIME", "Chapter"]
+
+#: MIME type of a chapter's metrics.json section inside an executed notebook
+METRICS_MIME = "application/vnd.returns-kit.metrics+json"
+
+
+class Chapter:
+    """Base of the chapter objects returned by ``chapters.chN_*.build(ctx)``."""
+
+    #: the chapter's number (1–8) and Chinese title
+    number: int = 0
+    title: str = ""
+
+    def metrics(self) -> dict[str, Any]:
+        """This chapter's top-level keys of ``metrics.json`` (plain JSON types)."""
+        return {}
+
+    def emit(self) -> None:
+        """Display :meth:`metrics` for the report runner (the notebook's last cell)."""
+        from IPython.display import display  # only inside a kernel
+
+        section = jsonable(self.metrics())
+        keys = ", ".join(section) or "（无）"
+        # as JSON text: nbformat sorts the keys of JSON objects when it writes the notebook, and
+        # metrics.json keeps the order the chapter gives
+        text = json.dumps(section, ensure_ascii=False, allow_nan=False)
+        display({METRICS_MIME: text, "text/plain": f"metrics.json 第 {self.number} 章：{keys}"}, raw=True)

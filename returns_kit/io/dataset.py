@@ -1,0 +1,314 @@
+"""A folder of 抖店 exports → one :class:`Dataset` (+ the typed Parquet cache).
+
+Several files of one kind are one table: rows are collapsed by 售后单号 / 子订单编号 and the
+newest export (time in the file name, else the file's mtime) wins.  Every row read is accounted
+for: ``rows_read == rows_kept + duplicates + rejected`` per file and in total.  The cache in
+``data/processed`` (``after_sales.parquet``, ``orders.parquet``, ``accounting.parquet``,
+``quarantine.csv``, ``manifest.json``) is rebuilt when a raw file, the kit version or the salt
+changes, and a damaged cache is rebuilt, never trusted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..config import get_salt
+from ..core.files import atomic_write, atomic_write_text
+from ..errors import InputError
+from ..version import __version__
+from .exports import (DATA_SUFFIXES, KIND_KEY, KIND_ZH, KINDS, STR, empty_frame, export_time,
+                      frame_columns, frame_dtypes, quarantine_frame, read_export)
+
+__all__ = ["Dataset", "ingest", "load", "CACHE_FILES", "MANIFEST", "CACHE_FORMAT"]
+
+CACHE_FILES = ("after_sales.parquet", "orders.parquet", "accounting.parquet", "quarantine.csv")
+MANIFEST = "manifest.json"
+#: bump when the loader's output changes, so old caches are rebuilt
+CACHE_FORMAT = 1
+ACCOUNTING_COLUMNS = ("file", "kind", "rows_read", "rows_kept", "duplicates", "rejected")
+
+
+def _accounting_frame(records: list[dict] | None = None) -> pd.DataFrame:
+    df = pd.DataFrame(records or [], columns=list(ACCOUNTING_COLUMNS))
+    return df.astype({"file": STR, "kind": STR, "rows_read": "int64", "rows_kept": "int64",
+                      "duplicates": "int64", "rejected": "int64"})
+
+
+@dataclass(repr=False)
+class Dataset:
+    """The loaded exports: two canonical tables plus the accounting of every row read.
+
+    ``after_sales`` / ``orders`` have the columns of :func:`~returns_kit.io.frame_columns`;
+    ``accounting`` has one row per file (``file, kind, rows_read, rows_kept, duplicates,
+    rejected``); ``quarantine`` one row per rejected source row (``file, row, column, reason,
+    value``); ``skipped`` lists the files of the folder that are not exports (README.md,
+    .gitkeep …).
+
+    >>> data = load("data/raw")                              # doctest: +SKIP
+    >>> data.data_quality()                                  # doctest: +SKIP
+    {'rows_read': 10512, 'rows_kept': 10003, 'duplicates': 500, 'rejected': 9}
+    """
+
+    after_sales: pd.DataFrame
+    orders: pd.DataFrame
+    accounting: pd.DataFrame
+    quarantine: pd.DataFrame
+    skipped: list[str] = field(default_factory=list)
+    processed_dir: Path | None = None
+    from_cache: bool = False
+
+    @classmethod
+    def from_frames(cls, after_sales: pd.DataFrame, orders: pd.DataFrame) -> "Dataset":
+        """A Dataset built in memory from canonical frames (tests, notebooks): one accounting row
+        per kind, nothing rejected, nothing collapsed."""
+        accounting = _accounting_frame([
+            {"file": f"(in memory) {kind}", "kind": kind, "rows_read": len(frame),
+             "rows_kept": len(frame), "duplicates": 0, "rejected": 0}
+            for kind, frame in (("after_sales", after_sales), ("orders", orders))])
+        return cls(after_sales, orders, accounting, quarantine_frame())
+
+    @property
+    def quarantine_path(self) -> Path | None:
+        """Where the quarantine CSV was written (``None`` for a Dataset built in memory)."""
+        return None if self.processed_dir is None else Path(self.processed_dir) / "quarantine.csv"
+
+    def data_quality(self) -> dict[str, int]:
+        """Row accounting totals; ``rows_read == rows_kept + duplicates + rejected`` always."""
+        acc = self.accounting
+        totals = {k: int(acc[k].sum()) for k in ("rows_read", "rows_kept", "duplicates", "rejected")}
+        if totals["rows_read"] != totals["rows_kept"] + totals["duplicates"] + totals["rejected"]:
+            raise AssertionError(f"row accounting broken: {totals}")
+        return totals
+
+    def summary(self) -> str:
+        """A few lines for humans: files per kind, row accounting, where the quarantine is."""
+        acc = self.accounting
+        q = self.data_quality()
+        per_kind = ", ".join(
+            f"{KIND_ZH[k]} {int((acc['kind'] == k).sum())}" for k in KINDS
+        )
+        lines = [f"files: {len(acc)} 抖店 exports ({per_kind})"]
+        if self.skipped:
+            lines.append(f"skipped (not exports): {', '.join(self.skipped)}")
+        lines.append(
+            f"rows: read {q['rows_read']:,} = kept {q['rows_kept']:,} + duplicates "
+            f"{q['duplicates']:,} + rejected {q['rejected']:,}"
+        )
+        lines.append(
+            f"tables: after_sales {len(self.after_sales):,} rows, orders {len(self.orders):,} rows"
+            + (" (from cache)" if self.from_cache else "")
+        )
+        where = self.quarantine_path
+        lines.append(
+            f"quarantine: {len(self.quarantine):,} rows"
+            + (f" → {where}" if where is not None else "")
+        )
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return "Dataset\n" + self.summary()
+
+
+# --------------------------------------------------------------------------------------------
+# The folder and the cache
+# --------------------------------------------------------------------------------------------
+
+def _scan(raw_dir: Path) -> tuple[list[Path], list[str]]:
+    files, skipped = [], []
+    for p in sorted(raw_dir.iterdir(), key=lambda p: p.name):
+        if not p.is_file():
+            continue
+        name = p.name
+        if name.startswith((".", "~$")) or p.suffix.lower() not in DATA_SUFFIXES:
+            skipped.append(name)
+        else:
+            files.append(p)
+    return files, skipped
+
+
+def _salt_fingerprint(salt: str) -> str:
+    return hashlib.sha256(("returns_kit salt fingerprint|" + salt).encode("utf-8")).hexdigest()[:16]
+
+
+def _manifest(files: list[Path], salt: str) -> dict[str, Any]:
+    entries = []
+    for p in files:
+        st = p.stat()
+        entries.append({"name": p.name, "size": st.st_size, "mtime_ns": st.st_mtime_ns})
+    return {
+        "kit_version": __version__,
+        "cache_format": CACHE_FORMAT,
+        "salt_fingerprint": _salt_fingerprint(salt),
+        "files": entries,
+    }
+
+
+_MANIFEST_KEYS = ("kit_version", "cache_format", "salt_fingerprint", "files")
+
+
+def _write_cache(processed: Path, data: Dataset, manifest: dict[str, Any]) -> None:
+    processed.mkdir(parents=True, exist_ok=True)
+    stale = processed / MANIFEST
+    if stale.exists():  # a crash half-way must not leave an old manifest vouching for new files
+        stale.unlink()
+    atomic_write(processed / "after_sales.parquet",
+                 lambda p: data.after_sales.to_parquet(p, index=False))
+    atomic_write(processed / "orders.parquet", lambda p: data.orders.to_parquet(p, index=False))
+    atomic_write(processed / "accounting.parquet",
+                 lambda p: data.accounting.to_parquet(p, index=False))
+    atomic_write(processed / "quarantine.csv",
+                 lambda p: data.quarantine.to_csv(p, index=False, encoding="utf-8-sig"))
+    atomic_write_text(processed / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+
+
+def _read_cache(processed: Path, manifest: dict[str, Any], skipped: list[str]) -> Dataset | None:
+    try:
+        stored = json.loads((processed / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if any(stored.get(k) != manifest[k] for k in _MANIFEST_KEYS):
+        return None
+    if not all((processed / name).is_file() for name in CACHE_FILES):
+        return None
+    try:
+        after_sales = pd.read_parquet(processed / "after_sales.parquet")
+        orders = pd.read_parquet(processed / "orders.parquet")
+        if (list(after_sales.columns) != frame_columns("after_sales")
+                or list(orders.columns) != frame_columns("orders")):
+            return None
+        after_sales = after_sales.astype(frame_dtypes("after_sales"))
+        orders = orders.astype(frame_dtypes("orders"))
+        accounting = _accounting_frame(pd.read_parquet(processed / "accounting.parquet")
+                                       .to_dict("records"))
+        q = pd.read_csv(processed / "quarantine.csv", dtype=str, keep_default_na=False,
+                        encoding="utf-8-sig")
+        quarantine = quarantine_frame(
+            list(zip(q["file"], q["row"].astype("int64"), q["column"], q["reason"], q["value"]))
+        )
+    except Exception:  # a damaged cache is rebuilt, never trusted
+        return None
+    return Dataset(
+        after_sales=after_sales,
+        orders=orders,
+        accounting=accounting,
+        quarantine=quarantine,
+        skipped=skipped,
+        processed_dir=processed,
+        from_cache=True,
+    )
+
+
+def _combine(kind: str, parts: list[tuple[dt.datetime, str, pd.DataFrame]]) -> pd.DataFrame:
+    """Stack the files of one kind, newest export last, and keep the last row of each key."""
+    if not parts:
+        return empty_frame(kind)
+    # order = (export_time, file name); rows inside a file are already in row order, so the
+    # stacked frame is sorted by (export_time, file, row) and "keep last" = newest wins.
+    parts = sorted(parts, key=lambda p: (p[0], p[1]))
+    frames = [p[2] for p in parts]
+    df = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    dup = df.duplicated(KIND_KEY[kind], keep="last")
+    if dup.any():
+        df = df.loc[~dup]
+    return df.reset_index(drop=True)
+
+
+def ingest(raw_dir: str | Path, processed_dir: str | Path, *, force: bool = False,
+           salt: str | None = None, conf_dir: str | Path = "conf") -> Dataset:
+    """Read every export in ``raw_dir`` into canonical tables and cache them in ``processed_dir``.
+
+    Writes ``after_sales.parquet``, ``orders.parquet``, ``accounting.parquet``,
+    ``quarantine.csv`` and ``manifest.json`` (atomically).  When the manifest matches the raw
+    files (names, sizes, mtimes), the kit version and the salt, and ``force`` is false, the cache
+    is loaded instead of re-reading the exports.  ``salt`` (for ``buyer_key``) defaults to
+    :func:`returns_kit.config.get_salt` of ``conf_dir``.
+
+    Raises :class:`~returns_kit.errors.InputError` when the folder has no exports, or lacks the
+    售后单 or the 订单 export.
+
+    >>> data = ingest("data/raw", "data/processed")   # doctest: +SKIP
+    >>> print(data.summary())                        # doctest: +SKIP
+    """
+    raw = Path(raw_dir)
+    processed = Path(processed_dir)
+    if not raw.is_dir():
+        raise InputError(f"raw data folder not found: {raw}")
+    files, skipped = _scan(raw)
+    if not files:
+        raise InputError(
+            f"no 抖店 exports (.xlsx/.xls/.csv) found in {raw_dir}: export 售后单 and 订单 from "
+            "the 抖店 backend into this folder"
+        )
+    if salt is None:
+        salt = get_salt(conf_dir)
+    manifest = _manifest(files, salt)
+    if not force:
+        cached = _read_cache(processed, manifest, skipped)
+        if cached is not None:
+            return cached
+
+    parts: dict[str, list[tuple[dt.datetime, str, pd.DataFrame]]] = {k: [] for k in KINDS}
+    quarantines = []
+    counts: dict[str, dict[str, Any]] = {}
+    for path in files:
+        kind, frame, quarantine, rows_read = read_export(path, salt=salt)
+        parts[kind].append((export_time(path), path.name, frame))
+        quarantines.append(quarantine)
+        counts[path.name] = {"kind": kind, "rows_read": rows_read, "parsed": len(frame),
+                             "rejected": len(quarantine)}
+
+    for kind, what in (("after_sales", "the after-sale export is needed for every chapter"),
+                       ("orders", "the order export is needed for the denominators")):
+        if not parts[kind]:
+            raise InputError(f"no {KIND_ZH[kind]} export found in {raw_dir}: {what}")
+
+    after_sales = _combine("after_sales", parts["after_sales"])
+    orders = _combine("orders", parts["orders"])
+    kept = pd.concat([after_sales["source_file"], orders["source_file"]]).value_counts()
+
+    records = []
+    for name, c in counts.items():
+        rows_kept = int(kept.get(name, 0))
+        rec = {"file": name, "kind": c["kind"], "rows_read": int(c["rows_read"]),
+               "rows_kept": rows_kept, "duplicates": int(c["parsed"]) - rows_kept,
+               "rejected": int(c["rejected"])}
+        if rec["rows_read"] != rec["rows_kept"] + rec["duplicates"] + rec["rejected"]:
+            raise AssertionError(f"row accounting broken for {name}: {rec}")
+        records.append(rec)
+
+    quarantine = pd.concat(quarantines, ignore_index=True)
+    data = Dataset(
+        after_sales=after_sales,
+        orders=orders,
+        accounting=_accounting_frame(records),
+        quarantine=quarantine,
+        skipped=skipped,
+        processed_dir=processed,
+    )
+    data.data_quality()  # asserts the invariant on the totals
+    _write_cache(processed, data, manifest)
+    return data
+
+
+def load(raw_dir: str | Path = "data/raw", processed_dir: str | Path | None = None,
+         **kw: Any) -> Dataset:
+    """Analyst entry point: load the 抖店 exports of ``raw_dir`` (cached as Parquet).
+
+    ``processed_dir`` defaults to ``<raw_dir>/../processed``; keyword arguments (``force``,
+    ``salt``, ``conf_dir``) go to :func:`ingest`.
+
+    >>> import returns_kit as rk                     # doctest: +SKIP
+    >>> data = rk.load("data/raw")                   # doctest: +SKIP
+    >>> data.after_sales.groupby("status_group").size()   # doctest: +SKIP
+    """
+    raw = Path(raw_dir)
+    if processed_dir is None:
+        processed_dir = raw.resolve().parent / "processed"
+    return ingest(raw, processed_dir, **kw)

@@ -1,0 +1,357 @@
+"""The 抖店 export layouts: one 售后单 or 订单 file → a typed canonical frame.
+
+The kind of an export (售后单 or 订单) is detected from its headers, never from its name;
+headers are matched after :func:`returns_kit.model.normalize_header`, through the alias lists of
+:mod:`returns_kit.model`.  Cells are parsed by :mod:`returns_kit.io.cells`; a row with a cell that
+cannot be read is quarantined (one line per row: the first problem) and every row read is
+accounted for.  Personal data (receiver name, phone) is used only for the salted ``buyer_key``
+and never reaches the frame.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .. import model
+from ..config import get_salt
+from ..errors import ExportFormatError, InputError
+from ..model import ID, INT, MONEY, TEXT, TIME
+from .cells import ARROW_TYPES, as_numpy_bool, any_true, clean, parse, reason_of
+from .readers import RawColumns, is_spreadsheet, read_csv_columns, read_excel_columns
+
+__all__ = [
+    "KINDS", "KIND_ZH", "KIND_KEY", "DATA_SUFFIXES", "STR", "TIME_DTYPE", "QUARANTINE_COLUMNS",
+    "frame_columns", "frame_dtypes", "empty_frame", "quarantine_frame", "export_time_from_name",
+    "export_time", "read_export",
+]
+
+KINDS = ("after_sales", "orders")
+KIND_COLUMNS: dict[str, tuple[model.Column, ...]] = {
+    "after_sales": model.AFTER_SALE_COLUMNS,
+    "orders": model.ORDER_COLUMNS,
+}
+KIND_DERIVED = {"after_sales": model.AFTER_SALE_DERIVED, "orders": model.ORDER_DERIVED}
+KIND_ZH = {"after_sales": "售后单", "orders": "订单"}
+#: the column that identifies a row across overlapping exports
+KIND_KEY = {"after_sales": "after_sale_id", "orders": "sub_order_id"}
+#: required columns that may still be empty in a row (unpaid / closed orders have no 支付完成时间)
+NULLABLE_REQUIRED = {("orders", "pay_time")}
+
+DATA_SUFFIXES = (".xlsx", ".xls", ".csv")
+QUARANTINE_COLUMNS = ("file", "row", "column", "reason", "value")
+
+#: pandas string dtype used for IDs and text (the pandas 3 default ``str``; null is NaN)
+STR = pd.StringDtype("pyarrow", na_value=np.nan)
+TIME_DTYPE = "datetime64[ns]"
+
+_KIND_DTYPE = {ID: STR, TEXT: STR, MONEY: "float64", INT: "Int64", TIME: TIME_DTYPE}
+_DERIVED_DTYPE = {
+    "after_sale_type": STR, "status": STR, "status_group": STR, "is_refund_success": "bool",
+    "order_status": STR, "carrier": STR, "tracking_no": STR, "buyer_key": STR,
+}
+_LINEAGE_DTYPE = {"source_file": STR, "source_row": "int64", "export_time": TIME_DTYPE}
+
+# Receiver columns of the order export read only to build buyer_key (then dropped).
+_RECEIVER_NAME, _RECEIVER_PHONE = model.ORDER_PERSONAL_HEADERS[0], model.ORDER_PERSONAL_HEADERS[1]
+_VALUE_WIDTH = 50
+_NULL_STR = pa.scalar(None, pa.string())
+
+
+def frame_columns(kind: str) -> list[str]:
+    """Canonical column order of a table: model columns, then derived, then lineage."""
+    return [c.name for c in KIND_COLUMNS[kind]] + list(KIND_DERIVED[kind]) + list(model.LINEAGE)
+
+
+def frame_dtypes(kind: str) -> dict[str, Any]:
+    """The pandas dtype of every canonical column of ``kind``."""
+    dtypes: dict[str, Any] = {c.name: _KIND_DTYPE[c.kind] for c in KIND_COLUMNS[kind]}
+    dtypes.update({name: _DERIVED_DTYPE[name] for name in KIND_DERIVED[kind]})
+    dtypes.update(_LINEAGE_DTYPE)
+    return dtypes
+
+
+def empty_frame(kind: str) -> pd.DataFrame:
+    """A canonical table of ``kind`` without rows."""
+    return pd.DataFrame({name: pd.Series([], dtype=dtype) for name, dtype in frame_dtypes(kind).items()})
+
+
+def quarantine_frame(records: list[tuple] | None = None) -> pd.DataFrame:
+    """Rejected rows as a frame: ``file, row, column, reason, value``."""
+    records = records or []
+    cols = list(zip(*records)) if records else [[] for _ in QUARANTINE_COLUMNS]
+    return pd.DataFrame({
+        "file": pd.Series(cols[0], dtype=STR),
+        "row": pd.Series(cols[1], dtype="int64"),
+        "column": pd.Series(cols[2], dtype=STR),
+        "reason": pd.Series(cols[3], dtype=STR),
+        "value": pd.Series(cols[4], dtype=STR),
+    })
+
+
+# --------------------------------------------------------------------------------------------
+# Headers and kind detection
+# --------------------------------------------------------------------------------------------
+
+def _first_positions(headers: list[str]) -> dict[str, int]:
+    """normalized header → first position (duplicate header names: first wins)."""
+    pos: dict[str, int] = {}
+    for i, h in enumerate(headers):
+        norm = model.normalize_header(h)
+        if norm and norm not in pos:
+            pos[norm] = i
+    return pos
+
+
+def _match_columns(positions: dict[str, int], columns: tuple[model.Column, ...]) -> dict[str, int]:
+    """canonical name → header position; the current header beats its aliases."""
+    used: set[int] = set()
+    mapping: dict[str, int] = {}
+    for col in columns:
+        for h in col.headers:
+            i = positions.get(model.normalize_header(h))
+            if i is not None and i not in used:
+                mapping[col.name] = i
+                used.add(i)
+                break
+    return mapping
+
+
+def _detect_kind(headers: list[str], path: Path) -> tuple[str, dict[str, int], dict[str, int]]:
+    positions = _first_positions(headers)
+    candidates = []
+    for order, kind in enumerate(KINDS):
+        cols = KIND_COLUMNS[kind]
+        mapping = _match_columns(positions, cols)
+        missing = [c.headers[0] for c in cols if c.required and c.name not in mapping]
+        n_required = sum(c.required for c in cols)
+        candidates.append(((n_required - len(missing), len(mapping), -order), kind, mapping, missing))
+    complete = [c for c in candidates if not c[3]]
+    pool = complete or candidates
+    _, kind, mapping, missing = max(pool, key=lambda c: c[0])
+    if missing:
+        raise ExportFormatError(path, missing, f"抖店 export (closest match: {KIND_ZH[kind]} export)")
+    return kind, mapping, positions
+
+
+# --------------------------------------------------------------------------------------------
+# Derived columns
+# --------------------------------------------------------------------------------------------
+
+def _map_uniques(arr: pa.Array, fn: Callable[[Any], Any], typ: pa.DataType = pa.string()) -> pa.Array:
+    """Apply ``fn`` once per distinct value (vectorised lookup for the rest)."""
+    if len(arr) == 0:
+        return pa.array([], typ)
+    uniq = pc.unique(arr)
+    mapped = pa.array([fn(v) for v in uniq.to_pylist()], typ)
+    return pc.take(mapped, pc.index_in(arr, value_set=uniq, skip_nulls=False))
+
+
+_LOGISTICS_RE = (
+    r"(?s)^\s*(?P<tracking>[^-,，\s]+)\s*-\s*(?P<carrier>[^,，;；]+?)\s*(?:[,，;；].*)?$"
+)
+
+
+def _buyer_key(salt: str, parts: list[pa.Array], present: pa.Array) -> pa.Array:
+    """First 16 hex of sha256(salt|收件人|收件人手机号|省|市|区), once per distinct receiver."""
+    joined = pc.binary_join_element_wise(*[p.fill_null("") for p in parts], "|")
+    if len(joined) == 0:
+        return pa.array([], pa.string())
+    uniq = pc.unique(joined)
+    sha256, prefix = hashlib.sha256, (salt + "|").encode("utf-8")
+    hashed = pa.array(
+        [sha256(prefix + v.encode("utf-8")).hexdigest()[:16] for v in uniq.to_pylist()], pa.string()
+    )
+    keys = pc.take(hashed, pc.index_in(joined, value_set=uniq))
+    return pc.if_else(present, keys, _NULL_STR)
+
+
+# --------------------------------------------------------------------------------------------
+# Export time from the file name
+# --------------------------------------------------------------------------------------------
+
+_TS_NAME_PATTERNS = (
+    # 售后单导出-2026-05-05-08-44-27 / 售后单-2026-05-18 00_34_04 / 2026_05_05_08_44_27
+    re.compile(r"(?<!\d)(\d{4})[-_.](\d{1,2})[-_.](\d{1,2})[-_ T]+"
+               r"(\d{1,2})[-_:.](\d{1,2})[-_:.](\d{1,2})(?!\d)"),
+    # 订单导出_20261125_091203 / 20261125091203 / 20261125-091203
+    re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})[-_ T]?(\d{2})(\d{2})(\d{2})(?!\d)"),
+)
+
+
+def export_time_from_name(name: str) -> dt.datetime | None:
+    """Export (download) time written in an export's file name, or ``None``.
+
+    >>> export_time_from_name("售后单导出-2026-05-05-08-44-27.xlsx")
+    datetime.datetime(2026, 5, 5, 8, 44, 27)
+    >>> export_time_from_name("订单导出_20261125_091203.csv")
+    datetime.datetime(2026, 11, 25, 9, 12, 3)
+    """
+    for pattern in _TS_NAME_PATTERNS:
+        for m in pattern.finditer(name):
+            try:
+                return dt.datetime(*(int(g) for g in m.groups()))
+            except ValueError:
+                continue
+    return None
+
+
+def export_time(path: Path) -> dt.datetime:
+    """When a file was exported: the time in its name, else its modification time."""
+    found = export_time_from_name(path.name)
+    if found is not None:
+        return found
+    return dt.datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0)
+
+
+# --------------------------------------------------------------------------------------------
+# One file
+# --------------------------------------------------------------------------------------------
+
+def read_export(path: str | Path, *, salt: str | None = None
+                ) -> tuple[str, pd.DataFrame, pd.DataFrame, int]:
+    """Read one 抖店 export (XLSX/XLS/CSV) into a typed canonical frame.
+
+    Returns ``(kind, frame, quarantine, rows_read)``: ``kind`` is ``"after_sales"`` or
+    ``"orders"`` (detected from the headers, not the name); ``frame`` has the columns of
+    :func:`frame_columns` with lineage; ``quarantine`` one row per rejected source row.
+    Duplicates are *not* collapsed here (see :func:`returns_kit.io.ingest`).  ``salt`` (for
+    ``buyer_key``) defaults to :func:`returns_kit.config.get_salt` and is only used for order
+    exports.
+
+    Raises :class:`~returns_kit.errors.ExportFormatError` for a file that is neither export
+    and :class:`~returns_kit.errors.InputError` for an unreadable file.
+
+    >>> kind, df, bad, n = read_export("data/raw/售后单导出-2026-11-01-08-00-00.xlsx")  # doctest: +SKIP
+    """
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            magic = fh.read(8)
+    except OSError as exc:
+        raise InputError(f"cannot open file ({exc.strerror or exc})", file=path) from exc
+
+    state: dict[str, Any] = {}
+
+    def wanted_for(headers: list[str]) -> list[int]:
+        kind, mapping, positions = _detect_kind(headers, path)
+        personal = {}
+        if kind == "orders":
+            for h in (_RECEIVER_NAME, _RECEIVER_PHONE):
+                i = positions.get(model.normalize_header(h))
+                if i is not None and i not in mapping.values():
+                    personal[h] = i
+        state.update(kind=kind, mapping=mapping, personal=personal)
+        by_pos = {i: c.kind for c in KIND_COLUMNS[kind] if (i := mapping.get(c.name)) is not None}
+        by_pos.update({i: TEXT for i in personal.values()})
+        state["pos_kind"] = by_pos
+        return sorted(by_pos)
+
+    if is_spreadsheet(magic):
+        raw = read_excel_columns(path, wanted_for, lambda j: state["pos_kind"][j])
+    else:
+        raw = read_csv_columns(path, wanted_for)
+
+    kind = state["kind"]
+    frame, quarantine = _build_frame(
+        kind, raw, state["mapping"], state["personal"], path.name, export_time(path), salt
+    )
+    return kind, frame, quarantine, raw.rows_read
+
+
+def _build_frame(kind: str, raw: RawColumns, mapping: dict[str, int], personal: dict[str, int],
+                 file_name: str, exported: dt.datetime, salt: str | None
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    n = len(raw.rows)
+    rejected = np.zeros(n, dtype=bool)
+    records: list[tuple] = [(row, "", reason, text[:_VALUE_WIDTH]) for row, reason, text in raw.broken]
+    typed: dict[str, pa.Array] = {}
+    for col in KIND_COLUMNS[kind]:
+        pos = mapping.get(col.name)
+        if pos is None:
+            typed[col.name] = pa.nulls(n, ARROW_TYPES[col.kind])
+            continue
+        s = clean(raw.columns[pos])
+        values, bad = parse(s, col.kind)
+        must_have = col.required and col.kind in (ID, TIME) and (kind, col.name) not in NULLABLE_REQUIRED
+        if must_have:
+            missing = pc.is_null(s)
+            bad = missing if bad is None else pc.or_(bad, missing)
+        typed[col.name] = values
+        if bad is None:
+            continue
+        new = as_numpy_bool(bad) & ~rejected
+        if not new.any():
+            continue
+        idx = np.flatnonzero(new)
+        header = raw.headers[pos].strip().lstrip("\ufeff")
+        for i, value in zip(idx.tolist(), s.take(pa.array(idx)).to_pylist()):
+            records.append((int(raw.rows[i]), col.name, f"「{header}」{reason_of(col.kind, value)}",
+                            (value or "")[:_VALUE_WIDTH]))
+        rejected |= new
+
+    keep = ~rejected
+    keep_arr = pa.array(keep)
+    if not keep.all():
+        typed = {name: arr.filter(keep_arr) for name, arr in typed.items()}
+    m = int(keep.sum())
+
+    if kind == "after_sales":
+        a_type = _map_uniques(typed["after_sale_type_raw"],
+                              lambda v: model.classify(v, model.AFTER_SALE_TYPE_RULES))
+        status = _map_uniques(typed["status_raw"], lambda v: model.classify(v, model.STATUS_RULES))
+        typed["after_sale_type"] = a_type
+        typed["status"] = status
+        typed["status_group"] = _map_uniques(status, lambda v: model.STATUS_GROUPS.get(v, "unknown"))
+        typed["is_refund_success"] = pc.and_(
+            pc.equal(status, "refund_success"),
+            pc.is_in(a_type, value_set=pa.array(sorted(model.REFUND_TYPES))),
+        ).fill_null(False) if m else pa.array([], pa.bool_())
+    else:
+        typed["order_status"] = _map_uniques(
+            typed["order_status_raw"], lambda v: model.classify(v, model.ORDER_STATUS_RULES)
+        )
+        logistics = typed["logistics_info"]
+        if m and logistics.null_count < m:
+            parts = pc.extract_regex(logistics, _LOGISTICS_RE)
+            typed["carrier"] = pc.struct_field(parts, "carrier")
+            typed["tracking_no"] = pc.struct_field(parts, "tracking")
+        else:
+            typed["carrier"] = pa.nulls(m, pa.string())
+            typed["tracking_no"] = pa.nulls(m, pa.string())
+        receiver = []
+        for h in (_RECEIVER_NAME, _RECEIVER_PHONE):
+            pos = personal.get(h)
+            arr = clean(raw.columns[pos]) if pos is not None else pa.nulls(n, pa.string())
+            receiver.append(arr.filter(keep_arr) if not keep.all() else arr)
+        present = pc.or_(pc.is_valid(receiver[0]), pc.is_valid(receiver[1]))
+        if m and any_true(present):
+            typed["buyer_key"] = _buyer_key(
+                get_salt() if salt is None else salt,
+                receiver + [typed["province"], typed["city"], typed["district"]], present,
+            )
+        else:
+            typed["buyer_key"] = pa.nulls(m, pa.string())
+        del receiver  # personal data goes no further
+
+    typed["source_file"] = pa.array([file_name] * m, pa.string()) if m else pa.array([], pa.string())
+    typed["source_row"] = pa.array(raw.rows[keep], pa.int64())
+    typed["export_time"] = pa.array(
+        np.full(m, np.datetime64(exported, "ns")), pa.timestamp("ns")
+    )
+    table = pa.table({name: typed[name] for name in frame_columns(kind)})
+    frame = table.to_pandas(
+        types_mapper={pa.string(): STR, pa.large_string(): STR, pa.int64(): pd.Int64Dtype()}.get
+    )
+    frame = frame.astype(frame_dtypes(kind))
+    quarantine = quarantine_frame([(file_name, *r) for r in sorted(records, key=lambda r: r[0])])
+    return frame, quarantine

@@ -39,7 +39,9 @@ ingest: $(STAMP) ## read data/raw into the typed Parquet cache in data/processed
 report: sample ## render reports/<MONTH>/index.html (default MONTH=2026-10) and print its path
 	$(BIN)/returns-kit report --month $(MONTH)
 
-test: $(STAMP) ## run the test suite
+test: $(STAMP) ## lint (ruff), check the layer contracts (import-linter), run the test suite
+	$(BIN)/ruff check returns_kit tests benchmarks
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q
 
 lab: $(STAMP) ## open JupyterLab on notebooks/ with the kit's kernel

@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from .errors import InputError
+
 DEFAULT_CONF = Path("conf")
 SALT_ENV = "RETURNS_KIT_SALT"
 
@@ -38,6 +40,15 @@ def load_yaml(name: str, conf_dir: str | Path = DEFAULT_CONF) -> dict[str, Any]:
             with path.open(encoding="utf-8") as fh:
                 result = deep_merge(result, yaml.safe_load(fh) or {})
     return result
+
+
+def require_yaml(name: str, key: str, what: str, conf_dir: str | Path = DEFAULT_CONF) -> dict[str, Any]:
+    """:func:`load_yaml` of a file the kit cannot run without: ``key`` must be set, else
+    :class:`~returns_kit.errors.InputError` says ``what`` is missing and where it belongs."""
+    conf = load_yaml(name, conf_dir)
+    if not conf.get(key):
+        raise InputError(f"no {what} found: expected {Path(conf_dir) / 'base' / name}")
+    return conf
 
 
 def conf_file(name: str, conf_dir: str | Path = DEFAULT_CONF) -> Path | None:

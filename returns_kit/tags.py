@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from .config import load_yaml
+from .config import require_yaml
 from .errors import InputError
 from .metrics.views import applications
 
@@ -212,9 +212,7 @@ class Tagger:
 
 def load_tagger(conf_dir: str | Path = "conf") -> Tagger:
     """The custom tag rules from ``<conf_dir>/base/tags.yml`` (+ ``local`` overrides)."""
-    conf = load_yaml("tags.yml", conf_dir)
-    if not conf.get("tags"):
-        raise InputError(f"no tag rules found: expected {Path(conf_dir) / 'base' / 'tags.yml'}")
+    conf = require_yaml("tags.yml", "tags", "tag rules", conf_dir)
     return Tagger.from_dict(conf, source=str(Path(conf_dir) / "base" / "tags.yml"))
 
 

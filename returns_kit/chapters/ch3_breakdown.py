@@ -109,6 +109,11 @@ class Breakdown(Chapter):
         return self.top.rename(columns={"category": "product_category"})
 
     @property
+    def top_chart(self) -> pd.DataFrame:
+        """The 10 riskiest products (the bar chart)."""
+        return self.top.head(10)
+
+    @property
     def bands_chart(self) -> pd.DataFrame:
         """The price bands that have orders."""
         return self.bands.dropna(subset=["refund_rate"])
@@ -128,6 +133,11 @@ class Breakdown(Chapter):
         p = self.provinces.iloc[0]
         return (f"退款率最高的省份是{p['province']}：{rate_ci(p, extra=f'，{p.paid_sub_orders:,} 单')}，"
                 f"是全店平均的 {p['refund_rate'] / self.overall:.1f} 倍。")
+
+    @property
+    def provinces_chart(self) -> pd.DataFrame:
+        """The 10 riskiest provinces (the bar chart)."""
+        return self.provinces.head(10)
 
     @property
     def city_note(self) -> str:
@@ -172,6 +182,11 @@ class Breakdown(Chapter):
         base = f"，店铺自营/无达人订单为 {pct(own.iloc[0]['refund_rate'])}" if len(own) else ""
         return (f"退款风险最高的达人是「{t['creator_name']}」：带来 {t['paid_sub_orders']:,} 单，退款 "
                 f"{t['refunded']:,} 单，退款率 {rate_ci(t)}{base}，全店平均 {pct(self.overall)}。")
+
+    @property
+    def creators_chart(self) -> pd.DataFrame:
+        """The 10 riskiest creators (the bar chart)."""
+        return self.creators.head(10)
 
     def metrics(self) -> dict[str, Any]:
         return {

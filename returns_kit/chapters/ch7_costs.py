@@ -12,8 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..costs import (cost_by_month, cost_components, cost_lines, cost_summary, data_months,
-                     month_total, reconcile, refund_totals, sensitivity, sensitivity_display)
+from ..costs import (EXPLICIT, IMPLICIT, cost_by_month, cost_components, cost_lines, cost_summary,
+                     data_months, month_total, reconcile, refund_totals, sensitivity, sensitivity_display)
 from ..display import money, pct
 from ..metrics import cohort_view
 from .base import Chapter
@@ -40,6 +40,9 @@ class Costs(Chapter):
 
     number = 7
     title = "七、退货成本"
+
+    #: the columns of the month table: every cost part, then the subtotals
+    MONTH_COLUMNS = ["month", "after_sales", *EXPLICIT, *IMPLICIT, "explicit", "implicit", "total_cost"]
 
     @property
     def per_after_sale(self) -> float:

@@ -29,7 +29,6 @@ class Interventions(Chapter):
     """What chapter 8 shows (see :func:`build`)."""
 
     month: str
-    settings: dict[str, Any]
     items: list[Intervention]  #: interventions started by the end of the month
     results: list[dict[str, Any]]  #: :func:`returns_kit.interventions.evaluate` of each
 
@@ -78,4 +77,4 @@ def build(ctx: Context) -> Interventions:
     settings = ctx.intervention_settings
     items = started_by(ctx.interventions, ctx.month)
     results = [evaluate(ctx.outcomes, item, as_of=ctx.as_of, month=ctx.month, **settings) for item in items]
-    return Interventions(month=ctx.month, settings=settings, items=items, results=results)
+    return Interventions(month=ctx.month, items=items, results=results)

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..config import load_yaml
-from ..errors import InputError
+from ..config import require_yaml
 
 __all__ = ["Taxonomy", "load_taxonomy", "normalize_reason"]
 
@@ -72,7 +71,4 @@ class Taxonomy:
 
 def load_taxonomy(conf_dir: str | Path = "conf") -> Taxonomy:
     """The reason taxonomy from ``<conf_dir>/base/reasons.yml`` (+ ``local`` overrides)."""
-    conf = load_yaml("reasons.yml", conf_dir)
-    if not conf.get("reasons"):
-        raise InputError(f"no reason taxonomy found: expected {Path(conf_dir) / 'base' / 'reasons.yml'}")
-    return Taxonomy.from_dict(conf)
+    return Taxonomy.from_dict(require_yaml("reasons.yml", "reasons", "reason taxonomy", conf_dir))

@@ -136,10 +136,7 @@ def load_interventions(external_dir: str | Path | None) -> list[Intervention]:
         return []
     spec = [("name", TEXT, True), ("product_ids", TEXT, True), ("start_date", DATE, True),
             ("description", TEXT, True), ("control_product_ids", TEXT, True)]
-    try:
-        frame = read_table(path, spec, "interventions.csv")
-    except ExportFormatError as exc:
-        raise InputError(f"missing column(s) {', '.join(exc.missing)}", file=str(path)) from None
+    frame = read_table(path, spec, "interventions table (interventions.csv)")
     out = []
     for r in frame.itertuples(index=False):
         where = {"file": str(path), "row": int(r.source_row)}
@@ -177,11 +174,7 @@ def load_promotions(conf_dir: str | Path = "conf") -> pd.DataFrame:
     path = conf_file("promotions.csv", conf_dir)
     if path is None:
         return _empty(spec)[PROMOTION_COLUMNS].astype({"approximate": bool})
-    try:
-        frame = read_table(path, spec, "promotion calendar")
-    except ExportFormatError as exc:
-        raise InputError(f"promotion calendar: missing column(s) {', '.join(exc.missing)}",
-                         file=str(path)) from None
+    frame = read_table(path, spec, "promotion calendar (promotions.csv)")
     for r in frame.itertuples(index=False):
         where = {"file": str(path), "row": int(r.source_row)}
         if not r.name:
@@ -210,8 +203,5 @@ def load_benchmarks(conf_dir: str | Path = "conf") -> pd.DataFrame:
     path = conf_file("benchmarks.csv", conf_dir)
     if path is None:
         return _empty(spec)[BENCHMARK_COLUMNS]
-    try:
-        frame = read_table(path, spec, "benchmarks.csv")
-    except ExportFormatError as exc:
-        raise InputError(f"missing column(s) {', '.join(exc.missing)}", file=str(path)) from None
+    frame = read_table(path, spec, "benchmark table (benchmarks.csv)")
     return frame[BENCHMARK_COLUMNS]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..core.periods import in_month, month_bounds
+from ..core.periods import in_month, month_days
 from .outcomes import cohort
 
 __all__ = ["KIT_COLUMNS", "kit_daily", "refund_clocks"]
@@ -37,8 +37,7 @@ def kit_daily(outcomes: pd.DataFrame, after_sales: pd.DataFrame, month: str) -> 
     ``refund_main_orders`` = distinct 子订单 / 主订单, ``refund_shipping`` = Σ 退运费金额;
     ``paid_amount`` is empty.
     """
-    start, end = month_bounds(month)
-    days = pd.date_range(start, end - pd.Timedelta(days=1), freq="D")
+    days = month_days(month)
     ok = after_sales[after_sales["is_refund_success"].astype(bool)]
     ship_per_sub = ok.groupby("sub_order_id")["refund_shipping_amount"].sum(min_count=1).fillna(0.0)
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from ..core.periods import month_bounds
+from ..core.periods import month_days
 from ..core.stats import wilson_interval
 from .outcomes import cohort
 from .ranking import MIN_ORDERS, fill_segments, rate_table
@@ -20,8 +20,7 @@ __all__ = ["daily", "weekly", "WEEKDAYS_ZH", "weekday_pattern", "REGULAR_DAYS", 
 def daily(outcomes: pd.DataFrame, after_sales: pd.DataFrame, month: str) -> pd.DataFrame:
     """Per day of ``month``: paid sub-orders and their refund rate (by pay date), and
     after-sales applied that day (by apply date)."""
-    start, end = month_bounds(month)
-    days = pd.date_range(start, end - pd.Timedelta(days=1), freq="D")
+    days = month_days(month)
     c = cohort(outcomes, month)
     by_pay = c.groupby(c["pay_time"].dt.normalize()).agg(
         paid_sub_orders=("sub_order_id", "size"), refunded=("refunded", "sum"))
@@ -75,8 +74,7 @@ def weekday_pattern(outcomes: pd.DataFrame, month: str) -> pd.DataFrame:
     M has), ``paid_sub_orders``, ``orders_per_day`` (= paid_sub_orders / days), ``refunded``,
     ``refund_rate`` with Wilson ``ci_low``/``ci_high`` (NaN when no order was paid that weekday).
     """
-    start, end = month_bounds(month)
-    days = pd.date_range(start, end - pd.Timedelta(days=1), freq="D")
+    days = month_days(month)
     n_days = pd.Series(days.day_of_week).value_counts().reindex(range(7), fill_value=0)
     c = cohort(outcomes, month)
     wd = c["pay_time"].dt.day_of_week
@@ -104,8 +102,7 @@ def promotion_rates(outcomes: pd.DataFrame, month: str, promo_days: pd.DataFrame
     :func:`rate_table`.  A promotion without orders shows 0 orders and a NaN rate.
     """
     c = cohort(outcomes, month)
-    start, end = month_bounds(month)
-    all_days = pd.date_range(start, end - pd.Timedelta(days=1), freq="D")
+    all_days = month_days(month)
     names = promo_days.groupby("date")["name"].agg(lambda s: "、".join(sorted(set(s))))
     day_label = pd.Series(REGULAR_DAYS, index=all_days, dtype=object)
     day_label.loc[names.index] = names
@@ -126,9 +123,8 @@ def trend_table(outcomes: pd.DataFrame, month: str, catalog: pd.DataFrame | None
     Columns: ``date, paid, refunded, refund_rate, week_rate`` and, with a category,
     ``cat_paid, cat_refunded, cat_rate, cat_week_rate``.
     """
-    start, end = month_bounds(month)
     c = cohort(outcomes, month)
-    days = pd.date_range(start, end - pd.Timedelta(days=1), freq="D")
+    days = month_days(month)
 
     def daily_of(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
         g = frame.groupby(frame["pay_time"].dt.normalize())["refunded"].agg(["size", "sum"])

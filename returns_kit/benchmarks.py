@@ -17,11 +17,13 @@ Pure functions over DataFrames:
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .io.profiles import load_third_party
 from .metrics.outcomes import cohort
 from .metrics.products import PRICE_BANDS, price_band, unit_price
 from .metrics.ranking import rate_table
@@ -176,6 +178,12 @@ def competitor_rows(third_party: pd.DataFrame) -> tuple[pd.DataFrame, str | None
     if not len(comp):
         return empty, "第三方导出中只有本店商品，没有竞品行。"
     return comp.reset_index(drop=True), None
+
+
+def load_competitors(external_dir: str | Path | None, conf_dir: str | Path = "conf"
+                     ) -> tuple[pd.DataFrame, str | None]:
+    """:func:`competitor_rows` of the third-party exports in ``external_dir``."""
+    return competitor_rows(load_third_party(external_dir, conf_dir))
 
 
 def flag_vs_competitors(own: pd.DataFrame, competitors: pd.DataFrame, price_tolerance: float = 0.3,

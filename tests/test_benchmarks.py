@@ -163,3 +163,11 @@ def test_sample_report_chapter6(report):
     dress = PLANTED["product"]["product_name"]
     assert re.search(f"本店「{dress}」单价约 ¥159.00，本月 [0-9,]+ 单退款 [0-9,]+ 单，退款率 3[0-9].[0-9]%"
                      r"[^。]*；[^「]*「[^」]*连衣裙」¥1[0-9]{2}.00，退货率 1[0-9].[0-9]%（蝉妈妈", ch6)
+
+
+def test_load_competitors_reads_the_third_party_files(tmp_path):
+    (tmp_path / "蝉妈妈-竞品.csv").write_text(
+        "商品名称,店铺名称,类目,价格,退货率\n竞品裙,A 女装店,女装/连衣裙,¥159.00,15%\n", encoding="utf-8")
+    comp, note = benchmarks.load_competitors(tmp_path, "conf")
+    assert note is None and comp[["shop", "price", "return_rate"]].values.tolist() == [["A 女装店", 159.0, 0.15]]
+    assert benchmarks.load_competitors(None, "conf")[1].startswith("data/external 中没有第三方工具")

@@ -26,6 +26,8 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import xlsxwriter
+
 from ..core.files import atomic_write, atomic_write_bytes
 from ..model import LEGACY_ORDER_RENAMES, RAW_AFTER_SALE_HEADERS, RAW_ORDER_HEADERS
 from .scenario import (
@@ -119,7 +121,7 @@ def order_row(s: SubOrder, t: datetime) -> dict[str, str]:
         "商品数量": str(s.qty), "商品金额": _money(p.price_cents),
         "订单提交时间": _fmt_t(o.submit), "支付完成时间": _fmt_t(o.pay),
         "订单完成时间": _fmt_t(s.complete) if completed else "-",
-        "承诺发货时间": _fmt_t(o.pay + timedelta(hours=48)) if o.pay else "-",
+        "承诺发货时间": _fmt_t(o.promise) if o.pay else "-",
         "预约发货时间": "-", "买家留言": o.buyer_msg, "旗帜颜色": "-",
         "商家备注": o.merchant_remark, "APP渠道": o.app, "订单状态": status,
         "取消原因": o.cancel_reason, "售后状态": as_status, "订单类型": "普通订单",
@@ -407,7 +409,7 @@ def write_luopan_downloads(sample: SimulatedSample, ext: Path) -> list[Path]:
         f"{st}-{m}" for st in LUOPAN_STAGES for m in LUOPAN_MEASURES]
     paths = []
     for i, (y, mo) in enumerate(sample.year_months):
-        day = luopan_download_day(sample.months, i)
+        day = luopan_download_day(sample.months, i, sample.export_lag_days)
         cutoff = datetime.combine(day, datetime.min.time())  # data to the day before
         no_data = date.fromisoformat(plan["no_data_date"]) if i == len(sample.year_months) - 1 else None
         rows = luopan_rows(sample, y, mo, cutoff, no_data)
@@ -467,7 +469,6 @@ def _write_sheet(path: Path, sheet: str, headers: list[str], rows: list[list], c
     """An XLSX with one sheet; ``str`` cells as text, numbers as numbers (as a 罗盘 download has
     them; a 售后 export has only text).  ``created`` is the file's creation date, so the bytes
     do not depend on the wall clock."""
-    import xlsxwriter
 
     def write(tmp: Path) -> None:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False,

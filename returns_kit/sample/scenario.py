@@ -3,11 +3,14 @@
 Pure data and small pure functions, no randomness beyond the fixed IDs (which are seeded by
 constant strings, never by the data seed):
 
-* sizes: :data:`DEFAULT_MONTHS`, :data:`TARGET_PAID_SUB_ORDERS`, :data:`REPEAT_BUYER_SHARE`;
+* sizes: :data:`DEFAULT_MONTHS`, :data:`TARGET_PAID_SUB_ORDERS`, :data:`REPEAT_BUYER_SHARE`, and
+  when the data are pulled (:data:`EXPORT_LAG_DAYS`);
+* what moves a day's refund propensity (traffic mix, shop live sessions, creators' 专场, platform
+  promotions, a day-level random effect) and the slow drift of each product's propensity;
 * the catalog (:class:`Product`, :data:`CATALOG`, :data:`PRODUCT_BY_KEY`) and the creators
   (:data:`CREATORS`);
 * the planted signals (:func:`planted_for`, :data:`PLANTED`, :func:`as_of_for`) with the plans of
-  the 罗盘 downloads and the 蝉妈妈 competitor table;
+  the 罗盘 downloads, the 蝉妈妈 competitor table and the one-day surge of applications;
 * month helpers (:func:`parse_month`, :func:`month_end`, :func:`next_month`, :func:`prev_month`);
 * geography, carriers, payment and app mixes, after-sale reasons (the exact texts of reference
   §3.7, ``R_*``), reason families, buyer notes, labels, operators.
@@ -29,6 +32,11 @@ TARGET_PAID_SUB_ORDERS = 4000
 
 #: Share of orders placed by a buyer who already ordered (same masked name, phone and district).
 REPEAT_BUYER_SHARE = 0.15
+
+#: The kit's export is pulled this many days after the last month ends (a merchant pulling last
+#: month's data in the first week of the next month), so the last month is immature: returns of
+#: its last two weeks are still on their way and many after-sales are still 处理中.
+EXPORT_LAG_DAYS = 8
 
 # ------------------------------------------------------------------------------------------
 # Catalog
@@ -59,7 +67,7 @@ _SIZES = ("S", "M", "L", "XL")
 
 #: (key, name, category, group, price, cost, weight, rate, item code, specs)
 _CATALOG_ROWS: tuple[tuple, ...] = (
-    ("dress", "法式碎花连衣裙", "女装/连衣裙", "apparel", 159.00, 52.00, 380, 0.335, "JY2406-01",
+    ("dress", "法式碎花连衣裙", "女装/连衣裙", "apparel", 159.00, 52.00, 380, 0.345, "JY2406-01",
      tuple(f"颜色:{c};尺码:{s}" for c in _COLORS_DRESS for s in _SIZES)),
     ("knit_dress", "小香风针织连衣裙", "女装/连衣裙", "apparel", 239.00, 86.00, 80, 0.107, "JY2408-03",
      tuple(f"颜色:{c};尺码:{s}" for c in ("奶白", "燕麦") for s in _SIZES)),
@@ -77,13 +85,13 @@ _CATALOG_ROWS: tuple[tuple, ...] = (
      tuple(f"颜色:{c};尺码:{s}" for c in ("驼色", "黑色") for s in ("S", "M", "L"))),
     ("down", "轻薄羽绒服", "女装/外套", "apparel", 399.00, 150.00, 45, 0.082, "JY2409-12",
      tuple(f"颜色:{c};尺码:{s}" for c in ("黑色", "米白") for s in _SIZES)),
-    ("shelf", "三层免打孔置物架", "家居/收纳", "home", 89.00, 31.00, 700, 0.205, "JJ2403-01",
+    ("shelf", "三层免打孔置物架", "家居/收纳", "home", 89.00, 31.00, 850, 0.245, "JJ2403-01",
      ("颜色:白色;规格:三层", "颜色:黑色;规格:三层")),
-    ("box_set", "桌面收纳盒三件套", "家居/收纳", "home", 39.90, 12.00, 240, 0.115, "JJ2402-05",
+    ("box_set", "桌面收纳盒三件套", "家居/收纳", "home", 39.90, 12.00, 280, 0.115, "JJ2402-05",
      ("颜色:奶白;规格:三件套", "颜色:浅灰;规格:三件套")),
-    ("fold_box", "可折叠收纳箱", "家居/收纳", "home", 49.90, 16.00, 230, 0.107, "JJ2402-09",
+    ("fold_box", "可折叠收纳箱", "家居/收纳", "home", 49.90, 16.00, 270, 0.107, "JJ2402-09",
      ("规格:大号66L", "规格:中号45L")),
-    ("divider", "衣柜分层隔板", "家居/收纳", "home", 59.00, 19.00, 230, 0.119, "JJ2404-02",
+    ("divider", "衣柜分层隔板", "家居/收纳", "home", 59.00, 19.00, 270, 0.119, "JJ2404-02",
      ("规格:两片装", "规格:四片装")),
     ("vacuum_bag", "真空压缩收纳袋", "家居/收纳", "home", 29.90, 8.00, 80, 0.057, "JJ2401-07",
      ("规格:8件套", "规格:12件套")),
@@ -162,7 +170,7 @@ PRODUCT_BY_KEY: dict[str, Product] = {p.key: p for p in CATALOG}
 
 # Creators (达人): (key, nickname, product groups, planted refund multiplier)
 _CREATOR_ROWS = (
-    ("xiaolu", "小鹿穿搭日记", ("apparel",), 3.0),
+    ("xiaolu", "小鹿穿搭日记", ("apparel",), 3.4),
     ("ayuan", "大码女装阿圆", ("apparel",), 1.0),
     ("amay", "阿May家居好物", ("home",), 1.0),
     ("lily", "护肤成分党Lily", ("beauty",), 1.0),
@@ -191,6 +199,57 @@ _PLANTED_CREATOR = "xiaolu"
 PLANTED_PROVINCE = "新疆维吾尔自治区"
 PLANTED_CARRIER = "极兔速递"
 DAMAGE_REASONS = ("包装／商品破损", "产品破损 / 损坏")
+#: the intervention product's main refund propensity after the start date (before: its catalog rate)
+INTERVENTION_AFTER_RATE = 0.12
+
+# A one-day surge of after-sale applications from one product batch: the shop's own live
+# sessions (店播) pre-sell a power bank on three days; the whole pre-sale ships as one batch from
+# a production lot with a charging defect; on the surge day (a 短视频 complaint about the lot goes
+# round, and the units have been charged a few times by then) most of the buyers with a faulty unit
+# apply at once.
+SURGE_PRODUCT = "powerbank"
+SURGE_DAY = 10  # day of the last month
+SURGE_PRESALE_OFFSETS = (-7, -6, -5)  # pre-sale pay days, relative to the surge day
+SURGE_SHIP_OFFSET = -4  # the batch ships on this day
+SURGE_PRESALE_ORDERS = 100  # extra pre-sale orders per pre-sale day
+SURGE_APPLY_SHARE = 0.3  # share of the batch's buyers who apply (faulty units; 40 % want 换货)
+SURGE_ON_DAY_SHARE = 0.85  # … of whom this share apply on the surge day (the rest within 3 days)
+
+# ------------------------------------------------------------------------------------------
+# What moves a day's refund propensity, and how products drift
+# ------------------------------------------------------------------------------------------
+
+#: relative refund propensity by 流量来源 (impulse buying in 直播 rooms; a searcher knows what
+#: she wants); about 1 on average over the traffic mix
+TRAFFIC_PROPENSITY = {"直播": 1.25, "短视频": 1.05, "商品卡": 0.9}
+#: weekday (0 = Monday) → (order volume factor, refund propensity factor)
+WEEKDAY_FACTORS = {0: (0.97, 0.98), 1: (0.97, 0.98), 2: (0.97, 0.98), 3: (0.97, 0.98),
+                   4: (1.03, 1.0), 5: (1.07, 1.04), 6: (1.06, 1.06)}
+#: platform promotions as (name, first (month, day), last (month, day)), any year — the same
+#: windows as conf/base/promotions.csv; promotion days sell more and are returned more
+SAMPLE_PROMOTIONS = (("三八节", (3, 1), (3, 8)), ("618", (6, 1), (6, 18)),
+                     ("开学季", (8, 15), (9, 10)), ("国庆", (10, 1), (10, 7)),
+                     ("双11", (10, 20), (11, 11)), ("双12", (12, 8), (12, 12)))
+PROMO_VOLUME, PROMO_PROPENSITY = 1.12, 1.08
+#: a shop live session (店播大场) runs on this share of days (and on the planted spike and
+#: pre-sale days): more orders, more of them from the 直播间, and those are returned more
+LIVE_DAY_SHARE = 0.22
+LIVE_DAY_VOLUME = 1.15
+LIVE_TRAFFIC_SHARE = (0.22, 0.45)  # share of 直播 among orders without a creator: other day, live day
+LIVE_DAY_PROPENSITY = 1.25  # on top of TRAFFIC_PROPENSITY, for the 直播 orders of a live day
+#: a creator's 专场 selling our products: on this share of days, one (random) creator
+CREATOR_LIVE_SHARE = 0.3
+CREATOR_LIVE_ORDERS = 2.2  # that creator's orders that day, times this
+CREATOR_LIVE_PROPENSITY = 1.2
+#: the day-level multiplicative random effect on every refund propensity of the day's orders
+#: (lognormal with mean 1 and this sigma): what no column of the export explains
+DAY_EFFECT_SIGMA = 0.32
+#: products whose propensity does not drift: the planted high-return product, the intervention
+#: product and its controls (their rates are planted signals)
+NO_DRIFT_PRODUCTS = ("dress", "shelf", "box_set", "fold_box", "divider")
+#: each other product's log refund propensity follows a weekly random walk with a trend: the
+#: sd of a weekly step, and the sd of the per-product trend (per week)
+DRIFT_STEP_SD, DRIFT_TREND_SD = 0.05, 0.03
 
 # 罗盘 退款分析 download and a third-party (蝉妈妈) product table in external_dir
 _LUOPAN_NO_DATA_DAY = 9  # this day of the last month shows 暂无数据 in the 罗盘 download
@@ -238,15 +297,55 @@ def prev_month(y: int, mo: int) -> tuple[int, int]:
     return (y - 1, 12) if mo == 1 else (y, mo - 1)
 
 
-def as_of_for(months) -> datetime:
-    """The fixed "export date": the last month's end + 25 days, 09:12:03."""
+def as_of_for(months, export_lag_days: int = EXPORT_LAG_DAYS) -> datetime:
+    """The fixed "export date": the last month's end + ``export_lag_days`` days, 09:12:03."""
     last = parse_month(max(months))
-    return datetime.combine(month_end(*last) + timedelta(days=25), datetime.min.time()).replace(
-        hour=9, minute=12, second=3)
+    return datetime.combine(month_end(*last) + timedelta(days=export_lag_days),
+                            datetime.min.time()).replace(hour=9, minute=12, second=3)
 
 
-def planted_for(months=DEFAULT_MONTHS) -> dict:
-    """What :func:`generate` plants for these months (dates depend on the months only)."""
+def promotion_of(day: date) -> str | None:
+    """The :data:`SAMPLE_PROMOTIONS` promotion running on ``day`` (``None`` on other days)."""
+    for name, first, last in SAMPLE_PROMOTIONS:
+        if first <= (day.month, day.day) <= last:
+            return name
+    return None
+
+
+def surge_dates(months) -> dict:
+    """The surge plan's dates for these months: ``surge``, ``ship`` (the batch) and ``presale``."""
+    y, mo = parse_month(max(months))
+    surge = date(y, mo, SURGE_DAY)
+    return {"surge": surge, "ship": surge + timedelta(days=SURGE_SHIP_OFFSET),
+            "presale": [surge + timedelta(days=k) for k in SURGE_PRESALE_OFFSETS]}
+
+
+#: The surge as read from the files of ``generate(…, DEFAULT_MONTHS, seed=7)`` (售后申请时间 per
+#: day in the exports, every row the loader keeps): the planted product's applications on the
+#: surge day, the shop's, and the median of the shop's daily applications over the last month.
+#: Other months or seeds: ``returns_kit.sample.surge_figures(simulate(months, seed))``.
+_SURGE_MEASURED = {"applications": 65, "shop_applications": 103, "median_daily_applications": 27}
+
+
+def _surge_plan(months: list[str], measured: bool) -> dict:
+    d = surge_dates(months)
+    p = PRODUCT_BY_KEY[SURGE_PRODUCT]
+    figures = _SURGE_MEASURED if measured else dict.fromkeys(_SURGE_MEASURED)
+    return {
+        "date": d["surge"].isoformat(), "product_id": p.product_id, "product_name": p.name,
+        "batch_ship_date": d["ship"].isoformat(),
+        "presale_dates": [x.isoformat() for x in d["presale"]],
+        "reasons": ["功能故障", "做工粗糙 / 有瑕疵 / 破损或污渍"],
+        **figures,
+        "measured_for": {"months": list(DEFAULT_MONTHS), "seed": 7} if measured else None,
+        "what": "店播预售的一批充电宝同批次发货，电芯批次缺陷，发货几天后售后申请在同一天集中爆发",
+    }
+
+
+def planted_for(months=DEFAULT_MONTHS, export_lag_days: int = EXPORT_LAG_DAYS) -> dict:
+    """What :func:`generate` plants for these months (dates depend on the months and the export
+    lag only).  The surge's counts (``applications`` …) are those of the default sample
+    (:data:`DEFAULT_MONTHS`, seed 7, default lag) and ``None`` for other months."""
     months = sorted(months)
     last = parse_month(months[-1])
     mid = parse_month(months[-2] if len(months) >= 2 else months[0])
@@ -255,21 +354,24 @@ def planted_for(months=DEFAULT_MONTHS) -> dict:
     dress = PRODUCT_BY_KEY["dress"]
     shelf = PRODUCT_BY_KEY[INTERVENTION_PRODUCT]
     creator = next(c for c in CREATORS if c["key"] == _PLANTED_CREATOR)
+    default = tuple(months) == DEFAULT_MONTHS and export_lag_days == EXPORT_LAG_DAYS
     return {
         "months": list(months),
-        "as_of": as_of_for(months).strftime("%Y-%m-%d %H:%M:%S"),
+        "as_of": as_of_for(months, export_lag_days).strftime("%Y-%m-%d %H:%M:%S"),
+        "export_lag_days": export_lag_days,
         "product": {
             "product_id": dress.product_id, "product_name": dress.name, "category": dress.category,
-            "refund_rate": 0.35, "others_refund_rate": 0.13,
+            # mature months; about 0.36 for the immature last month at the export date
+            "refund_rate": 0.39, "others_refund_rate": 0.15,
             "reasons": ["大小／尺寸／重量与商品描述不符", "商品材质 / 品牌 / 外观等描述不符"],
             "note_keywords": ["偏小", "太透", "色差"],
         },
-        "province": {"province": PLANTED_PROVINCE, "ratio_to_average": 1.5,
+        "province": {"province": PLANTED_PROVINCE, "ratio_to_average": 1.8,
                      "min_paid_sub_orders_per_month": 150,
                      "reasons": ["快递一直未送达", "快递无跟踪记录", "未按约定时间发货"]},
         "carrier": {"carrier": PLANTED_CARRIER, "damage_ratio_to_others": 4.5,
                     "damage_reasons": list(DAMAGE_REASONS)},
-        "spike": {"date": spike.isoformat(), "volume_ratio": 3.0, "refund_rate": 0.45,
+        "spike": {"date": spike.isoformat(), "volume_ratio": 3.0, "refund_rate": 0.5,
                   "apply_lag_days": [0, 1], "what": "直播间大场：冲动下单后发货前集中退款",
                   "product_ids": [PRODUCT_BY_KEY[k].product_id for k in SPIKE_PRODUCTS]},
         "intervention": {
@@ -278,11 +380,12 @@ def planted_for(months=DEFAULT_MONTHS) -> dict:
             "start_date": start.isoformat(),
             "control_product_ids": [PRODUCT_BY_KEY[k].product_id for k in CONTROL_PRODUCTS],
             "control_product_names": [PRODUCT_BY_KEY[k].name for k in CONTROL_PRODUCTS],
-            "before_rate": 0.22, "after_rate": 0.15,
+            "before_rate": 0.27, "after_rate": 0.14,
         },
         "creator": {"creator_id": creator["creator_id"], "creator_name": creator["creator_name"],
                     "ratio_to_rest": 2.0},
-        "luopan": _luopan_plan(months),
+        "surge": _surge_plan(months, default),
+        "luopan": _luopan_plan(months, export_lag_days),
         "competitor": _competitor_plan(months),
         "data_quality": {
             "duplicate_batches_month": months[-1],
@@ -294,13 +397,21 @@ def planted_for(months=DEFAULT_MONTHS) -> dict:
     }
 
 
-def luopan_download_day(months: list[str], i: int) -> date:
+#: the last month's 罗盘 download is made this many days before the kit's export
+LUOPAN_LEAD_DAYS = 1
+
+
+def luopan_download_day(months: list[str], i: int, export_lag_days: int = EXPORT_LAG_DAYS) -> date:
     """Download day of the 罗盘 退款分析 file of ``months[i]``: 2 days after the month ends, and
-    7 days before the kit's export date for the last month (罗盘's data run to the day before),
-    so refunds finished in those 7 days are in the kit's figures but not yet in 罗盘's."""
+    :data:`LUOPAN_LEAD_DAYS` day(s) before the kit's export date for the last month (罗盘's data
+    run to the day before), so refunds finished in between are in the kit's figures but not yet
+    in 罗盘's."""
+    months = sorted(months)
+    end = month_end(*parse_month(months[i]))
     if i == len(months) - 1:
-        return (as_of_for(months) - timedelta(days=7)).date()
-    return month_end(*parse_month(months[i])) + timedelta(days=2)
+        lead = (as_of_for(months, export_lag_days) - timedelta(days=LUOPAN_LEAD_DAYS)).date()
+        return max(lead, end + timedelta(days=1))
+    return end + timedelta(days=2)
 
 
 def luopan_file_name(day: date) -> str:
@@ -308,8 +419,8 @@ def luopan_file_name(day: date) -> str:
     return f"抖音电商罗盘-退款分析-{day:%Y_%m_%d}.xlsx"
 
 
-def _luopan_plan(months: list[str]) -> dict:
-    days = [luopan_download_day(months, i) for i in range(len(months))]
+def _luopan_plan(months: list[str], export_lag_days: int = EXPORT_LAG_DAYS) -> dict:
+    days = [luopan_download_day(months, i, export_lag_days) for i in range(len(months))]
     last = parse_month(months[-1])
     return {
         "files": [luopan_file_name(d) for d in days],
@@ -322,8 +433,8 @@ def _luopan_plan(months: list[str]) -> dict:
         # how 罗盘's figures differ from the kit's (all explainable):
         "counts": "主订单",  # 退款订单数 counts main orders; the kit counts sub-orders
         "amount_includes_shipping": True,  # 退款金额 = 退商品金额 + 退运费
-        "cutoff": "earlier",  # downloaded a week before the kit's export: later refunds missing
-        "what": "罗盘按支付时间归属退款：主订单计数、金额含运费、数据截止早于本工具导出一周",
+        "cutoff": "earlier",  # downloaded before the kit's export: later refunds missing
+        "what": "罗盘按支付时间归属退款：主订单计数、金额含运费、数据截止早于本工具导出",
     }
 
 
@@ -340,8 +451,8 @@ def _competitor_plan(months: list[str]) -> dict:
         "shop": shop, "product_name": name, "product_id": COMPETITOR_IDS[0], "category": cat,
         "price": price, "return_rate": rate,
         "own_product_id": dress.product_id, "own_product_name": dress.name,
-        "own_price": dress.price, "own_return_rate_approx": 0.35,
-        "what": "竞品同价位碎花连衣裙退货率约 15%，本店法式碎花连衣裙约 35%",
+        "own_price": dress.price, "own_return_rate_approx": 0.37,
+        "what": "竞品同价位碎花连衣裙退货率约 15%，本店法式碎花连衣裙约 37%",
     }
 
 
@@ -484,6 +595,8 @@ REASONS_EXCHANGE = {
     "default": {R_QUALITY: 40, R_FUNCTION: 25, R_WRONG: 35},
 }
 REASONS_RESHIP = {R_MISSING: 60, R_SHORT_WRONG: 40}
+#: the surge batch's faulty power banks
+REASONS_SURGE = {R_FUNCTION: 75, R_QUALITY: 25}
 # type mix of the main refund channel: (退货退款, 已发货仅退款, 未发货仅退款)
 TYPE_MIX = {"apparel": (60, 12, 28), "home": (48, 24, 28), "beauty": (36, 26, 38),
             "food": (16, 44, 40), "digital": (58, 12, 30)}
@@ -526,6 +639,10 @@ NOTES: dict[tuple[str, str], tuple[str, ...]] = {
     ("transit", "xj"): ("新疆这边太慢了，等不了了", "物流太慢，十多天还没到", "到新疆要半个月，不要了",
                         "详情页没说偏远地区这么慢", "快递一直卡在中转站"),
     ("function", "default"): ("充电宝充不进电", "耳机左耳没声音", "用了两天就不转了", "蓝牙连不上", "开不了机"),
+    ("function", "surge"): ("充电宝充不进电", "充了一晚上还是没电，指示灯一直闪", "直播间买的，用了两次就充不进去了",
+                            "和朋友一起买的两个都坏了", "同一批的都有问题吧，看到好多人说充不进电", "充电时机身发烫",
+                            "只能充到一格电"),
+    ("quality", "surge"): ("机身发烫还有点鼓", "外壳接缝开裂", "接口松动，插线接触不良", "用了两天外壳就鼓起来了"),
     ("allergy", "default"): ("用了脸上起红疹", "过敏了，脸很痒", "用完刺痛"),
     ("food", "default"): ("有股怪味", "发霉了", "收到已经过期了", "口感不对，像放了很久", "生产日期是半年前的"),
     ("negotiated", "default"): ("和客服协商好了退款", "客服让我申请的", "协商退部分款", "补偿差价"),

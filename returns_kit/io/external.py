@@ -205,3 +205,26 @@ def load_benchmarks(conf_dir: str | Path = "conf") -> pd.DataFrame:
         return _empty(spec)[BENCHMARK_COLUMNS]
     frame = read_table(path, spec, "benchmark table (benchmarks.csv)")
     return frame[BENCHMARK_COLUMNS]
+
+
+# --------------------------------------------------------------------------------------------
+# labelled buyer notes (chapter 4's tag quality and the tag model's training notes)
+# --------------------------------------------------------------------------------------------
+
+LABELLED_NOTE_COLUMNS = ["note", "expected_tags"]
+
+
+def load_labelled_notes(path: str | Path) -> pd.DataFrame:
+    """Labelled buyer notes: a CSV (or workbook) with ``note`` and ``expected_tags`` (the custom
+    tags of ``tags.yml`` an analyst gives the note, ``;``-separated, empty = none), other columns
+    ignored.  ``note`` is ``None`` for ``-`` or an empty cell; ``expected_tags`` is ``""`` when
+    empty; ``source_row`` is the line number (header = 1).  A missing column raises
+    :class:`~returns_kit.errors.ExportFormatError` naming the file."""
+    spec = [("note", TEXT, True), ("expected_tags", TEXT, True)]
+    frame = read_table(path, spec, "labelled notes table (note, expected_tags)")
+    frame["expected_tags"] = frame["expected_tags"].map(
+        lambda v: ";".join(t.strip() for t in str(v or "").replace("；", ";").split(";") if t.strip()))
+    return frame[LABELLED_NOTE_COLUMNS + ["source_row"]].reset_index(drop=True)
+
+
+__all__ += ["load_labelled_notes", "LABELLED_NOTE_COLUMNS"]

@@ -1,6 +1,7 @@
 """Chapter 8 — 优化效果验证: each intervention of ``interventions.csv`` before and after, against a
-control group, with a two-proportion test, a difference-in-differences and a recommendation
-(全店推广 / 继续测试 / 停止).
+control group, at product × day level: a difference-in-differences with day-clustered errors and a
+product-drift term, a placebo-in-time check and a recommendation (全店推广 / 继续测试 / 停止).
+The plain before/after two-proportion test is shown as context only.
 
 Notebook: ``notebooks/08_interventions.ipynb``.  Figures: :mod:`returns_kit.interventions`.
 """
@@ -12,8 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..interventions import (RECOMMENDATION_RULES_ZH, evaluate, for_display, headline, started_by,
-                             summary, tests_table)
+from ..interventions import (RECOMMENDATION_RULES_ZH, error_text, evaluate, for_display, headline,
+                             placebo_chart, placebo_rows, placebo_text, started_by, summary, tests_table)
 from ..io import Intervention
 from .base import Chapter
 from .context import Context
@@ -21,7 +22,10 @@ from .context import Context
 __all__ = ["Interventions", "build"]
 
 _METRIC_FIELDS = ("name", "start_date", "before_rate", "after_rate", "control_before", "control_after",
-                  "effect", "p_value")
+                  "effect", "ci_low", "ci_high", "p_value", "days", "placebo_rank", "placebos")
+
+#: the placebo table's statistic column (no label in rk.display for it)
+T_COLUMN = "效果÷标准误(按天聚类)"
 
 
 @dataclass(repr=False)
@@ -44,20 +48,34 @@ class Interventions(Chapter):
 
     @property
     def summary_table(self) -> pd.DataFrame:
-        return for_display(summary(self.results))
+        """One row per intervention, for reading (the interval beside the effect)."""
+        shown = for_display(summary(self.results))
+        cols = list(shown.columns)
+        cols.insert(cols.index("effect") + 1, cols.pop(cols.index("interval")))
+        return shown[cols]
 
     def sections(self) -> list[dict[str, Any]]:
         """Per intervention what the chapter says and shows: ``headline``, ``description``,
         ``warnings``, ``recommendation`` (sentences), ``table`` (before/after per group),
-        ``tests`` (both tests for reading), ``chart_title``."""
+        ``chart_title``, ``tests`` (the day-clustered DiD and the plain before/after, for
+        reading), ``errors`` (where the interval's width comes from), ``placebo`` (the placebo
+        check in a sentence), ``placebo_table`` (the real and each fake start date, for reading),
+        ``placebo_chart`` (the same as numbers, for :func:`returns_kit.plots.rate_bars`) and
+        ``placebo_title``."""
         out = []
         for item, r in zip(self.items, self.results):
+            rows = placebo_rows(r)
+            shown = for_display(rows).rename(columns={"label": "start_date", "t": T_COLUMN})
+            shown[T_COLUMN] = [f"{t:+.2f}".replace("-", "−") if t == t else "—" for t in rows["t"]]
             out.append({
                 "headline": headline(r), "description": f"做了什么：{item.description}",
                 "warnings": [f"⚠ {w}" for w in r["warnings"]],
                 "recommendation": f"建议：{r['recommendation']}。{r['reason']}",
-                "table": r["table"], "tests": for_display(tests_table(r)),
-                "chart_title": f"{r['name']}：调整前后退款率",
+                "table": r["table"], "chart_title": f"{r['name']}：调整前后退款率",
+                "tests": for_display(tests_table(r)), "errors": error_text(r),
+                "placebo": placebo_text(r), "placebo_table": shown[["start_date", "effect", "interval", T_COLUMN]],
+                "placebo_chart": placebo_chart(r),
+                "placebo_title": f"{r['name']}：真实开始日与假开始日的效果（按天聚类的 95% 区间）",
             })
         return out
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
-__all__ = ["rate", "wilson_interval", "binom_sf", "two_proportion_test", "did_test"]
+__all__ = ["rate", "wilson_interval", "binom_sf", "two_proportion_test", "did_test", "clustered_did_test",
+           "between_product_variance"]
 
 
 def rate(num: float, den: float) -> float:
@@ -103,3 +104,135 @@ def did_test(treated_before: tuple[int, int], treated_after: tuple[int, int],
         p = float(2 * stats.norm.sf(abs(zstat)))
     return {"effect": effect, "se": se, "z": zstat, "p_value": p,
             "ci_low": effect - z * se, "ci_high": effect + z * se}
+
+
+def clustered_did_test(refunded, orders, treated, after, level: float = 0.95,
+                       between: float = 0.0) -> dict[str, float]:
+    """Difference-in-differences of refund rates at product × day level, standard error
+    clustered by day (plus, optionally, a between-product drift component).
+
+    ``refunded`` and ``orders`` are ``(products, days)`` arrays of counts (paid sub-orders of a
+    product paid on a day, and how many of them were refunded); ``treated`` marks the treated
+    products (the others are the control), ``after`` the days on or after the start.
+
+    The model is the weighted linear regression of a product-day's refund rate on a fixed effect
+    per product and an after-dummy per group (weights = orders); ``effect`` = treated − control
+    after-coefficient.  With product fixed effects every product is compared with itself: the
+    after-coefficient of a group is the average of its products' own changes
+    ``r_after − r_before``, each weighted by ``h = n_before·n_after / (n_before + n_after)``
+    (``treated_change``, ``control_change``); a product seen in one period only has ``h = 0`` and
+    does not count, so a product that starts (or stops) selling cannot pass for an effect.
+
+    Sub-orders of one day share its traffic mix, so the day is the independent unit: ``se_day``
+    is the cluster-robust (sandwich) standard error with clusters = days and the small-sample
+    factor G/(G−1), ``days`` = G (days on which a compared product sold), ``df`` = G − 1.
+    ``between`` is the variance of a product's own before→after change that no day explains
+    (slow drift, its own reaction to a promotion), per unit of ``(r(1−r))²`` — see
+    :func:`between_product_variance`; it adds ``se_between² = between · Σ_g Σ_{p∈g} (h_p/H_g)²
+    (r_p(1−r_p))²`` (r_p the product's rate over both periods).  ``se`` = √(se_day² +
+    se_between²); ``t`` = effect/se, ``p_value`` two-sided from t(df), ``ci_low``/``ci_high`` =
+    effect ± t_{df}·se; ``t_day`` = effect/se_day.  ``products`` = treated and control products
+    that sold in both periods.  NaN when either group has no such product or fewer than two
+    days are left; a zero ``se`` gives ``t`` = ±inf (or 0 for a zero effect).
+    """
+    k = np.asarray(refunded, dtype=float)
+    n = np.asarray(orders, dtype=float)
+    treated = np.asarray(treated, dtype=bool)
+    after = np.asarray(after, dtype=bool)
+    keys = ("effect", "se", "t", "df", "days", "p_value", "ci_low", "ci_high", "se_day", "t_day",
+            "se_between", "treated_change", "control_change", "products")
+    out = dict.fromkeys(keys, math.nan)
+    if n.ndim != 2 or n.shape[0] == 0 or n.shape[1] == 0:
+        return out
+    a = after.astype(float)
+    n_a, k_a = n @ a, k @ a
+    total, k_total = n.sum(axis=1), k.sum(axis=1)
+    n_b, k_b = total - n_a, k_total - k_a
+    used = (n_a > 0) & (n_b > 0)
+    safe_a, safe_b, safe_t = np.where(used, n_a, 1.0), np.where(used, n_b, 1.0), np.where(used, total, 1.0)
+    h = np.where(used, n_a * n_b / safe_t, 0.0)
+    change = np.where(used, k_a / safe_a - k_b / safe_b, 0.0)
+    share_after = np.where(used, n_a / safe_t, 0.0)
+    level_p = np.where(used, k_total / safe_t, 0.0)
+    h_t, h_c = h[treated].sum(), h[~treated].sum()
+    if h_t <= 0 or h_c <= 0:
+        return out
+    slope_t = float((h * change)[treated].sum() / h_t)
+    slope_c = float((h * change)[~treated].sum() / h_c)
+    slope = np.where(treated, slope_t, slope_c)
+    effect = slope_t - slope_c
+    fixed = np.where(used, (k_total - slope * n_a) / safe_t, 0.0)  # the product's fixed effect
+    fitted = fixed[:, None] + slope[:, None] * a[None, :]
+    share = np.where(treated, h / h_t, h / h_c)
+    weight = np.where(treated, 1 / h_t, -1 / h_c)[:, None] * (a[None, :] - share_after[:, None])
+    score = (weight * (k - n * fitted))[used].sum(axis=0)
+    sold = (n[used] > 0).any(axis=0)
+    g = int(sold.sum())
+    out.update(effect=effect, treated_change=slope_t, control_change=slope_c, days=g,
+               products=int(used.sum()))
+    if g < 2:
+        return out
+    se_day = math.sqrt(g / (g - 1) * float((score[sold] ** 2).sum()))
+    se_between = math.sqrt(max(0.0, between) * float((share ** 2 * (level_p * (1 - level_p)) ** 2).sum()))
+    se = math.hypot(se_day, se_between)
+    df = g - 1
+
+    def t_of(s: float) -> float:
+        if s <= 1e-12:
+            return 0.0 if abs(effect) <= 1e-12 else math.copysign(math.inf, effect)
+        return effect / s
+
+    tstat = t_of(se)
+    # scipy.special's Student t (the same values as stats.t.sf/ppf, without their per-call overhead)
+    p = float(2 * special.stdtr(df, -abs(tstat))) if math.isfinite(tstat) else 0.0
+    crit = float(special.stdtrit(df, 0.5 + level / 2))
+    out.update(se=se, t=tstat, df=df, p_value=p, ci_low=effect - crit * se, ci_high=effect + crit * se,
+               se_day=se_day, t_day=t_of(se_day), se_between=se_between)
+    return out
+
+
+def between_product_variance(refunded, orders, after, min_products: int = 3,
+                             min_orders: int = 0) -> dict[str, float]:
+    """How much a product's refund rate changes from one period to the next on its own, learnt
+    from products nothing was done to ("placebo products").
+
+    ``refunded``/``orders`` are ``(products, days)`` counts of untreated products, ``after`` the
+    days of the second period.  Each product in turn is the fake treated product against all the
+    others (:func:`clustered_did_test`); its change ``x`` and day-clustered variance ``v`` are put
+    on a common scale by dividing by ``r(1−r)`` (its rate over both periods: drift is
+    proportional to it on the logit scale).  ``variance`` = the DerSimonian–Laird
+    method-of-moments estimate of the variance of the true changes, ``max(0, (Q − (K−1)) /
+    (Σw − Σw²/Σw))`` with ``w = 1/v`` and ``Q = Σ w (x − x̄_w)²``.  Only products with at least
+    ``min_orders`` orders in each period count (a day-clustered variance from a handful of orders
+    is no variance at all; a product without refunds has no scale); 0 when fewer than
+    ``min_products`` such products (``products`` = K; those with a refund at all, once there are
+    enough) are left.  Every product stays in the control of the others.
+    """
+    k = np.asarray(refunded, dtype=float)
+    n = np.asarray(orders, dtype=float)
+    after = np.asarray(after, dtype=bool)
+    if n.ndim != 2 or n.shape[0] == 0:
+        return {"variance": 0.0, "products": 0, "q": math.nan}
+    eligible = np.minimum(n[:, after].sum(axis=1), n[:, ~after].sum(axis=1)) >= max(min_orders, 1)
+    if eligible.sum() < max(2, min_products):
+        return {"variance": 0.0, "products": int(eligible.sum()), "q": math.nan}
+    xs, ws = [], []
+    for q in np.flatnonzero(eligible):
+        rate = k[q].sum() / n[q].sum()
+        scale = rate * (1 - rate)
+        fake = np.zeros(n.shape[0], dtype=bool)
+        fake[q] = True
+        r = clustered_did_test(k, n, fake, after)
+        if scale <= 0 or not r["se_day"] > 1e-12 or r["effect"] != r["effect"]:
+            continue
+        xs.append(r["effect"] / scale)
+        ws.append((scale / r["se_day"]) ** 2)
+    count = len(xs)
+    if count < max(2, min_products):  # products without refunds have no scale
+        return {"variance": 0.0, "products": count, "q": math.nan}
+    x, w = np.asarray(xs), np.asarray(ws)
+    mean = float((w * x).sum() / w.sum())
+    q_stat = float((w * (x - mean) ** 2).sum())
+    denom = float(w.sum() - (w ** 2).sum() / w.sum())
+    variance = max(0.0, (q_stat - (count - 1)) / denom) if denom > 0 else 0.0
+    return {"variance": variance, "products": count, "q": q_stat}

@@ -430,10 +430,12 @@ def run_alerts(month: str, *, date: str | None = None, send_now: bool = False,
     def say(text: str, stream=None) -> None:
         print(redact(text), file=stream or err)
 
+    age_days = None
     if anomalies is None:
         ctx = build_context(month, raw_dir=raw, external_dir=external, processed_dir=processed,
                             conf_dir=conf)
-        anomalies = detect_anomalies(ctx)[1]
+        detection = detect_anomalies(ctx)
+        anomalies, age_days = detection.anomalies, detection.settings.cohort.age_days
     chosen = select(anomalies, settings, date)
     state_path = Path(state_file) if state_file else Path(conf) / str(
         settings.get("state_file", "local/alerts_sent.json"))
@@ -444,7 +446,7 @@ def run_alerts(month: str, *, date: str | None = None, send_now: bool = False,
         return 0
 
     if not send_now:
-        message = format_message(chosen, month, settings, date)
+        message = format_message(chosen, month, settings, date, age_days)
         say(f"（试运行，不发送）{period} 共 {len(chosen)} 条异常：", out)
         print(redact(message.as_text()), file=out)
         if not robots:
@@ -468,7 +470,7 @@ def run_alerts(month: str, *, date: str | None = None, send_now: bool = False,
         if not new:
             say(f"{robot.name} {redact_url(robot.webhook)}：没有新的异常，不重复发送。")
             continue
-        message = format_message(new, month, settings, date)
+        message = format_message(new, month, settings, date, age_days)
         result = send(robot, message, retries=int(settings.get("retries", 3)),
                       backoff=float(settings.get("backoff_seconds", 2)),
                       timeout=float(settings.get("timeout_seconds", 10)),

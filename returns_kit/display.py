@@ -147,6 +147,14 @@ def p_text(p: Any) -> str:
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
+def p_phrase(p: Any) -> str:
+    """A p-value inside a sentence: "p = 0.021", "p < 0.001", "p 无法计算" for NaN."""
+    if p is None or p != p:
+        return "p 无法计算"
+    text = p_text(p)
+    return f"p {text[0]} {text[1:]}" if text.startswith("<") else f"p = {text}"
+
+
 def points_text(x: Any) -> str:
     """A rate difference in percentage points: −0.0712 → "−7.1 个百分点"; NaN → "—"."""
     if x is None or x != x:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .config import load_yaml
-from .display import p_text
+from .display import p_phrase
 from .errors import ParameterError
 
 __all__ = ["Message", "anomaly_key", "format_message", "load_alert_config", "select"]
@@ -33,92 +33,83 @@ class Message:
 
 
 def anomaly_key(a: Mapping[str, Any]) -> str:
-    """What makes an anomaly "the same" across runs: date, metric, scope, product, rule."""
-    return "|".join([a["date"], a.get("metric", "refund_rate"), a["scope"],
-                     a.get("product_id") or "-", a["rule"]])
+    """What makes an anomaly "the same" across runs: date (a week's first day), metric, scope,
+    product, rule."""
+    return "|".join([a["date"], a.get("metric", "refund_rate"), a["scope"], a.get("product_id") or "-",
+                     a["rule"]])
 
 
-def _p_text(p: float | None) -> str:
-    if p is None:
-        return "p 无法计算"
-    text = p_text(p)
-    return f"p{text}" if text.startswith("<") else f"p={text}"
+_WHAT = {"applications": "售后申请", "refunds": "退款成功"}
 
 
-def _group_line(items: list[Mapping[str, Any]]) -> str:
-    a = items[0]
-    rules = {x["rule"] for x in items}
-    by_rule = {x["rule"]: x for x in items}
-    main = by_rule.get("binomial", a)
-    day = a["date"][5:]
+def _line(a: Mapping[str, Any], age_days: int | None = None) -> str:
+    """One shop alert as a sentence: what, how far above expected, how sure, who and why."""
+    day = a["period"] or a["date"][5:]
     who = "全店" if a["scope"] == "shop" else f"「{a.get('product_name') or a.get('product_id')}」"
-    promo = "（大促日，对比往期大促）" if a.get("baseline_kind") == "promotion" else (
-        "（大促日，无往期大促可比，对比日常）" if a.get("baseline_kind") == "normal_fallback" else "")
-    base = main.get("baseline")
-    ratio = (main["value"] / base) if base else None
-    parts = [f"{day} {who}{promo}退款率 {main['value']:.1%}"
-             f"（{main['paid_sub_orders']:,} 单退 {main['refunded']:,} 单），"
-             f"基线 {base:.1%}" + (f"，{ratio:.1f} 倍" if ratio else "")]
-    if "binomial" in rules:
-        tag = "按单量检验 " + _p_text(main.get("p_value"))
-        if "threshold" in rules:
-            tag += "，超均值20%规则"
+    ratio = a.get("ratio")
+    times = f"，{ratio:.1f} 倍" if ratio else ""
+    promo = {"promotion": "（大促日，对比往期大促）",
+             "promotion_prior": "（大促日，无往期大促可比，已放宽）"}.get(a.get("baseline_kind"), "")
+    if a["clock"] == "event":
+        text = (f"{day} {who}{promo}{_WHAT.get(a['metric'], a['metric'])} {a['observed']:,} 单"
+                f"（预期 {a['expected']:,.0f}）{times}〔当日事件 {p_phrase(a.get('p_value'))}〕")
+    elif a["rule"] == "threshold":
+        text = (f"{day} {who}退款率 {a['value']:.1%}，前 7 日均值 {a['baseline']:.1%}{times}"
+                "〔文章规则：超均值20%〕")
     else:
-        tag = f"仅超均值20%规则；按单量检验 {_p_text(a.get('p_value'))}，可能是正常波动"
-    parts.append(f"〔{tag}〕")
-    drivers = main.get("drivers") or {}
+        age = f"支付后 {age_days} 天内" if age_days else "同龄"
+        text = (f"{day} {who}{promo}{age}退款率 {a['value']:.1%}（预期 {a['baseline']:.1%}，"
+                f"{a['paid_sub_orders']:,} 单）{times}〔同龄比较 {p_phrase(a.get('p_value'))}〕")
+    drivers = a.get("drivers") or {}
     prods = drivers.get("products") or []
     if prods:
-        parts.append("；主要商品：" + "、".join(
-            f"{p['product_name'] or p['product_id']}（{p['paid_sub_orders']} 单退 {p['refunded']}）"
-            for p in prods[:3]))
+        parts = []
+        for p in prods[:3]:
+            name = p.get("product_name") or p.get("product_id")
+            if "events" in p:
+                parts.append(f"{name}（当天 {p['events']}，平时 {p['usual_per_day']:g}/天）")
+            else:
+                parts.append(f"{name}（{p['paid_sub_orders']} 单退 {p['refunded']}）")
+        text += "；主要商品：" + "、".join(parts)
     reasons = drivers.get("reasons") or []
     if reasons:
-        parts.append("；主要原因：" + "、".join(f"{r['reason']} {r['share']:.0%}" for r in reasons[:2]))
+        text += "；主要原因：" + "、".join(f"{r['reason']} {r['share']:.0%}" for r in reasons[:2])
     stage = drivers.get("stage")
     if stage and stage.get("share", 0) >= 0.5:
-        parts.append(f"；{stage['share']:.0%} 在{stage['label'].split('（')[0]}退款")
-    return "".join(parts)
+        text += f"；{stage['share']:.0%} 在{stage['label'].split('（')[0]}退款"
+    return text
 
 
 def format_message(anomalies: list[Mapping[str, Any]], month: str, settings: Mapping[str, Any],
-                   date: str | None = None) -> Message | None:
+                   date: str | None = None, age_days: int | None = None) -> Message | None:
     """A short Chinese message for ``anomalies`` (None when there are none).
 
-    One line per day and scope (both rules merged); on a day when the whole shop is anomalous
-    the products of that day are folded into one “同日单品异常” line.  At most ``max_items``
-    lines; the rest are counted (“另有 N 条异常，见报告”).
+    One line per shop alert (each clock its own line: an application surge and a cohort that
+    returns more are different news); the products' alerts of a period are folded into one line
+    (“单品预警 N 个”).  At most ``max_items`` lines; the rest are counted (“另有 N 条预警，见报告”).
     """
     if not anomalies:
         return None
-    groups: dict[tuple, list] = {}
+    shop = [a for a in anomalies if a["scope"] == "shop"]
+    products: dict[str, list] = {}
     for a in anomalies:
-        groups.setdefault((a["date"], a["scope"] != "shop", a.get("product_id") or ""), []).append(a)
-    shop_days = {k[0] for k in groups if not k[1]}
-    lines: list[str] = []
-    folded: dict[str, list[list]] = {}
-    for key in sorted(groups):
-        day, is_product, _ = key
-        if is_product and day in shop_days:
-            folded.setdefault(day, []).append(groups[key])
-            continue
-        lines.append((day, is_product, _group_line(groups[key])))
-    out: list[str] = []
-    for day, is_product, text in lines:
-        out.append(text)
-        if not is_product and folded.get(day):
-            items = sorted(folded[day], key=lambda g: -g[0]["value"])
-            names = "、".join(f"{g[0].get('product_name') or g[0].get('product_id')} {g[0]['value']:.0%}"
-                             for g in items[:5])
-            more = f" {len(items)} 个" + ("（列出前 5 个）" if len(items) > 5 else "")
-            out.append(f"{day[5:]} 同日单品异常{more}：{names}")
+        if a["scope"] != "shop":
+            products.setdefault(a.get("period") or a["date"], []).append(a)
+    lines = [(a["date"], 0, _line(a, age_days)) for a in shop]
+    for period, items in products.items():
+        items = sorted(items, key=lambda g: -(g.get("ratio") or 0))
+        names = "、".join(f"{g.get('product_name') or g.get('product_id')} {g['value']:.0%}" for g in items[:5])
+        more = f" {len(items)} 个" + ("（列出前 5 个）" if len(items) > 5 else "")
+        label = period[5:] if len(period) == 10 else period
+        lines.append((items[0]["date"], 1, f"{label} 单品预警{more}：{names}"))
+    out = [text for _, _, text in sorted(lines, key=lambda x: (x[0], x[1]))]
     max_items = int(settings.get("max_items", 8))
     if len(out) > max_items:
-        out = out[:max_items] + [f"另有 {len(out) - max_items} 条异常，见报告"]
+        out = out[:max_items] + [f"另有 {len(out) - max_items} 条预警，见报告"]
     keyword = settings.get("keyword") or "退货预警"
-    shop = settings.get("shop_name") or ""
+    shop_name = settings.get("shop_name") or ""
     period = date or month
-    fields = {"keyword": keyword, "shop": f"{shop} " if shop else "", "period": period,
+    fields = {"keyword": keyword, "shop": f"{shop_name} " if shop_name else "", "period": period,
               "month": month, "date": date or ""}
     try:
         title = str(settings.get("title", "【{keyword}】{shop}{period}")).format(**fields)
@@ -138,8 +129,10 @@ def load_alert_config(conf_dir: str | Path = "conf") -> dict[str, Any]:
 
 def select(anomalies: list[dict[str, Any]], settings: Mapping[str, Any],
            date: str | None = None) -> list[dict[str, Any]]:
-    """Anomalies of ``date`` (all when None) whose rule and scope ``settings`` pushes."""
-    rules = set(settings.get("rules") or ["binomial", "threshold"])
+    """The anomalies to push: marked ``pushed`` by the monitor (an alert that starts an episode,
+    of a rule that is pushed), of a rule and scope ``settings`` pushes, on ``date`` (all when
+    None).  Anomalies from before this rule existed (no ``pushed`` key) count as pushed."""
+    rules = set(settings.get("rules") or ["event", "cohort"])
     scopes = set(settings.get("scopes") or ["shop", "product"])
-    return [a for a in anomalies if a["rule"] in rules and a["scope"] in scopes
+    return [a for a in anomalies if a.get("pushed", True) and a["rule"] in rules and a["scope"] in scopes
             and (date is None or a["date"] == date)]

@@ -58,6 +58,9 @@ __all__ = [
     "product_region_heatmap",
     "trend_vs_band",
     "funnel_chart",
+    "diff_bars",
+    "event_clock_chart",
+    "cohort_clock_chart",
 ]
 
 FIGSIZE = (7.5, 4.2)  # inches: ~825 px wide at DPI, readable on a phone without zooming
@@ -198,6 +201,51 @@ def trend_with_baseline(rule: pd.DataFrame, title: str = ""):
     ax.legend(fontsize=9)
     ax.set_title(title)
     return ax
+
+
+def event_clock_chart(days: pd.DataFrame, title: str = ""):
+    """The event clock (:attr:`returns_kit.anomaly.Detection.event_days` of one event): the
+    day's count as bars, the nowcast as a line, alert days red, "ongoing" days orange, days not
+    judged light grey."""
+    setup_fonts()
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 3.4))
+    colours = {"alert": PALETTE[3], "ongoing": PALETTE[1], "not_judged": "#d9d9d9"}
+    ax.bar(days["date"], days["observed"], color=[colours.get(s, "#c9d6e8") for s in days["status"]],
+           width=0.8, label="当天实际")
+    ax.plot(days["date"], days["expected"], color="#333", linestyle="--", linewidth=1.2, label="按近期销量推算的预期")
+    return _clock_finish(ax, days, "observed", title)
+
+
+def _clock_finish(ax, days: pd.DataFrame, column: str, title: str):
+    """Both clocks' charts: alert days as red dots on ``column``, dates as MM-DD, legend, title."""
+    hit = days[days["status"] == "alert"]
+    if len(hit):
+        ax.scatter(hit["date"], hit[column], color=PALETTE[3], zorder=3, s=32, label="预警")
+    ax.set_ylim(bottom=0)
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
+    ax.legend(fontsize=8, loc="upper left")
+    ax.set_title(title)
+    return ax
+
+
+def cohort_clock_chart(days: pd.DataFrame, title: str = ""):
+    """The cohort clock (:attr:`returns_kit.anomaly.Detection.cohort_days`): each pay-day's
+    refund rate at equal age and its expected rate; alert days red; the days too young to
+    judge shaded and named."""
+    setup_fonts()
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 3.4))
+    judged = days[days["status"] != "immature"]
+    ax.plot(judged["date"], judged["rate"], color=PALETTE[0], marker="o", markersize=3, label="当日（同龄）")
+    ax.plot(judged["date"], judged["expected_rate"], color="#888", linestyle="--", label="预期")
+    young = days[days["status"] == "immature"]
+    if len(young):
+        half = pd.Timedelta(hours=12)
+        ax.axvspan(young["date"].min() - half, young["date"].max() + half, color="#eeeeee", zorder=0)
+        ax.text(young["date"].min(), 0.97, " 未满龄，暂不判断", transform=ax.get_xaxis_transform(),
+                va="top", fontsize=8, color="#666")
+        ax.set_xlim(days["date"].min() - pd.Timedelta(days=1), days["date"].max() + pd.Timedelta(days=1))
+    ax.yaxis.set_major_formatter(_PCT)
+    return _clock_finish(ax, judged, "rate", title)
 
 
 def before_after_bars(result: pd.DataFrame, title: str = ""):

@@ -28,11 +28,15 @@ DT_SIGN = "LC7hxZ4wslL+P7j7gu1hoQ+wzByekL+yWgiUMekZs0g="   # ts 1700000000000, s
 FS_SIGN = "mbm4Y4oluIPQ00qlBIhX8vAZ0EKv3nw0LuTb91jPL84="   # ts 1700000000, secret test-secret
 
 
-def _anomaly(date="2026-10-17", scope="shop", pid=None, rule="binomial", **kw):
-    base = {"date": date, "metric": "refund_rate", "scope": scope, "product_id": pid,
-            "product_name": None if pid is None else f"商品{pid}", "rule": rule,
-            "value": 0.45, "baseline": 0.13, "ratio": 3.46, "paid_sub_orders": 436, "refunded": 196,
-            "expected": 56.7, "p_value": 1e-50, "baseline_kind": "normal", "promotion": False,
+def _anomaly(date="2026-10-17", scope="shop", pid=None, rule="cohort", **kw):
+    """A monitor record as :func:`returns_kit.anomaly.judge` writes it: a shop cohort-clock alert."""
+    clock = kw.pop("clock", "event" if rule == "event" else "cohort")
+    base = {"date": date, "period": None, "clock": clock,
+            "metric": "applications" if clock == "event" else "refund_rate_at_age",
+            "scope": scope, "product_id": pid, "product_name": None if pid is None else f"商品{pid}",
+            "rule": rule, "value": 0.45, "baseline": 0.13, "ratio": 3.46, "observed": 196, "expected": 56.7,
+            "paid_sub_orders": 436, "z": 9.1, "p_value": 1e-50, "alpha": 0.03, "baseline_kind": "normal",
+            "promotion": False, "status": "alert", "pushed": rule != "threshold",
             "drivers": {"products": [{"product_id": "9", "product_name": "网红辣条大礼包",
                                       "paid_sub_orders": 46, "refunded": 31, "excess_refunds": 28.2}],
                         "reasons": [{"reason": "多拍 / 错拍 / 不想要", "category": "主观原因",
@@ -133,29 +137,42 @@ def test_bad_format_is_a_parameter_error():
 # Messages
 # --------------------------------------------------------------------------------------------
 
-def test_message_merges_rules_and_folds_products_into_the_shop_line():
-    found = [_anomaly(), _anomaly(rule="threshold"),
-             _anomaly(scope="product", pid="1", value=0.6),
-             _anomaly(date="2026-10-20", scope="product", pid="2", rule="threshold",
-                      value=0.3, baseline=0.2, p_value=0.08, drivers={})]
+def test_message_one_line_per_clock_and_products_folded_by_period():
+    surge = _anomaly(rule="event", observed=180, expected=60.2, ratio=2.99, value=180, baseline=60.2,
+                     p_value=2e-9, drivers={"products": [{"product_id": "7", "product_name": "充电宝",
+                                                          "events": 120, "usual_per_day": 3.5}],
+                                            "reasons": [{"reason": "质量问题", "category": "商品问题",
+                                                         "count": 130, "share": 0.72}]})
+    week = _anomaly(date="2026-10-12", period="10-12~10-18", scope="product", pid="1", value=0.6)
+    day = _anomaly(date="2026-10-20", scope="product", pid="2", value=0.3, baseline_kind="promotion_prior",
+                   p_value=0.004, drivers={})
+    found = [_anomaly(), surge, week, day]
     settings = {"max_items": 8, "keyword": "退货预警", "title": "【{keyword}】{shop}{period}",
                 "shop_name": "小鹿服饰", "footer": "详见 {month} 报告。"}
-    m = alerts.format_message(found, "2026-10", settings)
+    m = alerts.format_message(found, "2026-10", settings, age_days=10)
     assert m.title == "【退货预警】小鹿服饰 2026-10"
-    assert m.lines[0].startswith("10-17 全店退款率 45.0%（436 单退 196 单），基线 13.0%，3.5 倍")
-    assert "〔按单量检验 p<0.001，超均值20%规则〕" in m.lines[0]
-    assert "主要商品：网红辣条大礼包（46 单退 31）" in m.lines[0]
-    assert "主要原因：多拍 / 错拍 / 不想要 77%" in m.lines[0] and "96% 在发货前退款" in m.lines[0]
-    assert m.lines[1] == "10-17 同日单品异常 1 个：商品1 60%"
-    assert m.lines[2].startswith("10-20 「商品2」退款率 30.0%")
-    assert "仅超均值20%规则；按单量检验 p=0.080，可能是正常波动" in m.lines[2]
-    assert len(m.lines) == 3 and m.footer == "详见 2026-10 报告。"
-    assert m.keys == ["2026-10-17|refund_rate|shop|-|binomial", "2026-10-17|refund_rate|shop|-|threshold",
-                      "2026-10-17|refund_rate|product|1|binomial", "2026-10-20|refund_rate|product|2|threshold"]
+    assert m.lines[0] == "10-12~10-18 单品预警 1 个：商品1 60%"
+    assert m.lines[1] == ("10-17 全店支付后 10 天内退款率 45.0%（预期 13.0%，436 单），3.5 倍〔同龄比较 p < 0.001〕"
+                          "；主要商品：网红辣条大礼包（46 单退 31）；主要原因：多拍 / 错拍 / 不想要 77%；96% 在发货前退款")
+    assert m.lines[2] == ("10-17 全店售后申请 180 单（预期 60），3.0 倍〔当日事件 p < 0.001〕"
+                          "；主要商品：充电宝（当天 120，平时 3.5/天）；主要原因：质量问题 72%")
+    assert m.lines[3] == "10-20 单品预警 1 个：商品2 30%"
+    assert len(m.lines) == 4 and m.footer == "详见 2026-10 报告。"
+    assert m.keys == ["2026-10-17|refund_rate_at_age|shop|-|cohort", "2026-10-17|applications|shop|-|event",
+                      "2026-10-12|refund_rate_at_age|product|1|cohort",
+                      "2026-10-20|refund_rate_at_age|product|2|cohort"]
     assert alerts.format_message([], "2026-10", settings) is None
     # a title template without the robot keyword still carries it
     assert alerts.format_message(found, "2026-10", {"title": "{period}", "keyword": "退货预警"}).title \
         == "【退货预警】2026-10"
+    # a promotion day says what it was judged against; the article's rule says it is the article's
+    promo = alerts.format_message([_anomaly(baseline_kind="promotion_prior")], "2026-10", {}).lines[0]
+    assert promo.startswith("10-17 全店（大促日，无往期大促可比，已放宽）同龄退款率 45.0%")
+    article = alerts.format_message([_anomaly(rule="threshold", drivers={})], "2026-10", {}).lines[0]
+    assert article == "10-17 全店退款率 45.0%，前 7 日均值 13.0%，3.5 倍〔文章规则：超均值20%〕"
+    more = alerts.format_message([_anomaly(date=f"2026-10-{d:02d}") for d in range(1, 11)], "2026-10",
+                                 {"max_items": 3})
+    assert len(more.lines) == 4 and more.lines[-1] == "另有 7 条预警，见报告"
 
 
 def test_bad_template_field_is_a_parameter_error():
@@ -163,11 +180,19 @@ def test_bad_template_field_is_a_parameter_error():
         alerts.format_message([_anomaly()], "2026-10", {"title": "{store}"})
 
 
-def test_select_by_date_rule_and_scope():
-    found = [_anomaly(), _anomaly(rule="threshold"), _anomaly(date="2026-10-18", scope="product", pid="1")]
-    assert len(alerts.select(found, {"rules": ["binomial"]})) == 2
+def test_select_pushes_what_the_monitor_marked_by_date_rule_and_scope():
+    found = [_anomaly(), _anomaly(rule="threshold"), _anomaly(rule="event"),
+             _anomaly(date="2026-10-18", scope="product", pid="1"),
+             _anomaly(date="2026-10-19", status="ongoing", pushed=False)]
+    assert [a["rule"] for a in alerts.select(found, {})] == ["cohort", "event", "cohort"]   # not the article's
+    assert len(alerts.select(found, {"rules": ["cohort"]})) == 2
     assert len(alerts.select(found, {"scopes": ["shop"]}, "2026-10-17")) == 2
-    assert alerts.select(found, {}, "2026-10-19") == []
+    assert alerts.select(found, {}, "2026-10-19") == []                 # an ongoing day is not news
+    # the article's rule is pushed only once the monitor marks it so (article_rule.push)
+    assert len(alerts.select([_anomaly(rule="threshold", pushed=True)], {"rules": ["threshold"]})) == 1
+    # records written before `pushed` existed count as pushed
+    old = {k: v for k, v in _anomaly().items() if k != "pushed"}
+    assert alerts.select([old], {}) == [old]
 
 
 # --------------------------------------------------------------------------------------------
@@ -305,7 +330,7 @@ def _no_secret(*texts):
 
 
 def test_send_to_three_robots_then_nothing_new(conf, server, tmp_path, capsys):
-    found = [_anomaly(), _anomaly(rule="threshold"), _anomaly(scope="product", pid="1")]
+    found = [_anomaly(), _anomaly(rule="event"), _anomaly(scope="product", pid="1")]
     clock = _Clock(1700000000.0)
     code, out, err, sleeps = _run(conf, server, tmp_path, capsys, found, clock=clock)
     assert code == 0 and sleeps == []
@@ -319,7 +344,7 @@ def test_send_to_three_robots_then_nothing_new(conf, server, tmp_path, capsys):
     ts = int(dq["timestamp"][0])
     assert dq["sign"] == [alerts.dingtalk_sign(SECRET, ts)]
     assert by_kind["dingtalk"]["body"]["msgtype"] == "markdown"
-    assert "10-17 全店退款率 45.0%" in by_kind["dingtalk"]["body"]["markdown"]["text"]
+    assert "10-17 全店同龄退款率 45.0%" in by_kind["dingtalk"]["body"]["markdown"]["text"]
     # 飞书: signature in the body
     fb = by_kind["feishu"]["body"]
     assert fb["sign"] == alerts.feishu_sign(SECRET, int(fb["timestamp"])) and fb["msg_type"] == "post"
@@ -404,7 +429,7 @@ def test_dry_run_prints_and_sends_nothing(conf, server, tmp_path, capsys):
                              env=server.env(), opener=NO_PROXY, state_file=tmp_path / "s.json")
     out, err = capsys.readouterr()
     assert code == 0 and server.requests == []
-    assert "（试运行，不发送）2026-10-17 共 1 条异常" in out and "10-17 全店退款率 45.0%" in out
+    assert "（试运行，不发送）2026-10-17 共 1 条异常" in out and "10-17 全店同龄退款率 45.0%" in out
     assert "钉钉 127.0.0.1（令牌 ****6789）" in out
     assert not (tmp_path / "s.json").exists()
     _no_secret(out, err)
@@ -438,7 +463,10 @@ def test_cli_dry_run_on_sample_data(workspace, capsys, monkeypatch):
                 monkeypatch.delenv(var, raising=False)
     assert cli.main(_args(workspace, "--date", "2026-10-17")) == 0
     out = capsys.readouterr().out
-    assert "（试运行，不发送）2026-10-17" in out and "10-17 全店退款率" in out
+    assert "（试运行，不发送）2026-10-17" in out and "10-17 全店支付后 10 天内退款率" in out
+    assert cli.main(_args(workspace, "--date", "2026-10-10")) == 0     # the planted surge, event clock
+    out = capsys.readouterr().out
+    assert "10-10 全店售后申请" in out and "20000毫安充电宝" in out
     assert cli.main(_args(workspace, "--date", "2026-10-16")) == 0
     assert "没有需要推送的异常" in capsys.readouterr().out
     assert cli.main(_args(workspace, "--send", "--state", str(workspace / "none.json"))) == 2

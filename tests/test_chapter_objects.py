@@ -200,7 +200,8 @@ def test_chapter4_tags_sentences_and_section(ctx):
                     "A6": (), "A7": ("拍错多拍",)}
     assert ch.trend_note == "本月售后申请 6 单，占比最大的是主观原因（50.0%）。"
     assert ch.unknown_note == "所有原因均已归类。"
-    assert ch.coverage_note == "本月 6 单售后中 5 单写了有内容的说明，其中 5 单（100.0%）被规则识别出标签。"
+    assert ch.coverage_note == "本月 6 单售后中 5 单写了有内容的说明，其中 5 单（100.0%）被规则或模型识别出标签。"
+    assert ch.model_note.endswith("本月的说明中，它补上 0 个规则漏掉的标签（概率 ≥ 0.60），否决 0 个规则命中（概率 < 0.02，每种不同的说明计一次）。")
     assert ch.suggestions_note == "本月有内容的说明都已被现有规则识别，暂无新词建议。"
     assert ch.mismatch_note == ("本月点选无理由原因的售后 3 单，其中 1 单的说明指向品质/描述/发货/破损问题"
                                 "（33.3%）。")
@@ -213,6 +214,10 @@ def test_chapter4_tags_sentences_and_section(ctx):
     assert m["custom_tags"][0] == {"tag": "拍错多拍", "category": "主观原因", "count": 2,
                                    "share": pytest.approx(2 / 6)}
     assert m["reason_mismatches"] == 1
+    assert ch.mismatch_table[ch.evidence_heading].tolist() == ["做工粗糙「线头」"]  # the words that fired
+    assert m["tag_quality"]["frozen"]["notes"] == 336 and m["tag_quality"]["training"]["notes"] > 2000
+    assert ch.quality_table["标注留言"].tolist() == ["冻结留出集（从未用于编写规则或训练模型）",
+                                                 "训练留言（编写规则、训练模型所用，仅作对照）"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -222,7 +227,7 @@ def test_chapter4_tags_sentences_and_section(ctx):
 def test_chapter5_quiet_month(ctx):
     ch = chapters.ch5_monitoring.build(ctx)
     assert ch.anomalies == [] and ch.anomaly_dates == []
-    assert ch.summary.endswith("本月有 19 个大促日（10-01 起），大促日只和往期大促日比较。本月没有任何一天触发预警。")
+    assert ch.summary.endswith("本月有 19 个大促日（10-01 起），大促日只和往期大促日比较。本月两个时钟都没有触发预警。")
     assert ch.heatmap_note == "所有单元格的订单都少于 10 单，无法比较。"
     assert ch.funnel_summary == ("本月 6 笔支付子订单中 3 笔退款成功（50.0%）；流失最多的环节是"
                                  "「签收后（退货退款/仅退款）」：2 笔，占退款订单的 67%。")
@@ -240,17 +245,23 @@ def test_chapter5_quiet_month(ctx):
 
 
 def test_chapter5_previews_the_message_of_a_spike():
-    """One shop day far above a stable baseline: the chapter shows it and previews the alert."""
+    """A shop alert of the cohort clock and an ongoing day after it: the chapter previews the
+    alert only, and marks the day on the trend."""
     ch = chapters.ch5_monitoring.build(tiny.context())
-    spike = {"date": "2026-10-17", "metric": "refund_rate", "scope": "shop", "product_id": None,
-             "product_name": None, "rule": "binomial", "rule_zh": "二项检验（按单量）", "value": 0.45,
-             "baseline": 0.13, "ratio": 3.46, "paid_sub_orders": 436, "refunded": 196, "expected": 56.7,
-             "p_value": 1e-50, "baseline_kind": "normal", "promotion": False, "drivers": {}}
-    ch.anomalies = [spike]
+    spike = {"date": "2026-10-17", "period": None, "clock": "cohort", "metric": "refund_rate_at_age",
+             "scope": "shop", "product_id": None, "product_name": None, "rule": "cohort",
+             "rule_zh": "同龄比较（支付口径）", "value": 0.45, "baseline": 0.13, "ratio": 3.46, "observed": 196,
+             "expected": 56.7, "paid_sub_orders": 436, "z": 9.0, "p_value": 1e-50, "alpha": 0.03,
+             "baseline_kind": "normal", "promotion": False, "status": "alert", "pushed": True, "drivers": {}}
+    ongoing = dict(spike, date="2026-10-18", status="ongoing", pushed=False)
+    ch.detection.anomalies = [spike, ongoing]
     title, lines = ch.alert_preview
     assert title == "【退货预警】2026-10"
-    assert lines["消息内容"].iloc[0].startswith("10-17 全店退款率 45.0%（436 单退 196 单），基线 13.0%，3.5 倍〔按单量检验 p<0.001〕")
+    assert lines["消息内容"].tolist()[0] == ("10-17 全店支付后 10 天内退款率 45.0%（预期 13.0%，436 单），3.5 倍"
+                                          "〔同龄比较 p < 0.001〕")
+    assert len(lines) == 2 and lines["消息内容"].iloc[1].startswith("详见 2026-10")
     assert ch.anomaly_dates == ["2026-10-17"]
+    assert ch.alert_table["推送"].tolist() == ["是"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -323,25 +334,43 @@ def test_chapter7_costs_by_hand():
 def test_chapter8_by_hand():
     """P1 from 10-03 against every other product.  After window 10-03–10-25 (as-of 11-25 minus
     30 days); before window as long, cut at the first payment (09-20).  Treated 1/2 → 0/1,
-    control 0/1 → 1/2: DiD −100 points, se = √(¼/2 + ¼/2) = 0.5, z = −2, p = 0.046, but too
-    few orders → 继续测试."""
+    control pooled 0/1 → 1/2 — but that rise is P3 (S5, 10-12), which sells only after: each
+    product compared with itself, the control is P2 alone, 0/1 → 0/1.  DiD = −50 points.
+    Product-days: P1 09-20 0/1, 10-01 1/1, 10-03 0/1; P2 10-01 0/1, 10-05 0/1 → G = 4 days.
+    Day scores (A − Ā)/H · (k − n·fit): 09-20 (−½)(−½) = ¼, 10-01 (−½)(½) = −¼, the others 0;
+    se = √(4/3 · (1/16 + 1/16)) = √(1/6) = 0.408, t = −1.22 on 3 df, p = 0.308; 95% interval
+    −0.5 ± 3.182 · 0.408.  No other product has 100 orders in each period (no drift term) and no
+    fake start date has a control sale on both sides (no placebo); too few orders → 继续测试."""
     item = Intervention("详情页加尺码表", ["P1"], T("2026-10-03"), "碎花裙详情页加尺码对照表", [])
     ch = chapters.ch8_interventions.build(tiny.context(interventions=[item]))
     [rec] = section(ch)["interventions"]
+    half = 3.182446 * (1 / 6) ** 0.5
     assert rec == {"name": "详情页加尺码表", "start_date": "2026-10-03", "before_rate": 0.5, "after_rate": 0.0,
-                   "control_before": 0.0, "control_after": 0.5, "effect": -1.0,
-                   "p_value": pytest.approx(0.0455, abs=1e-4), "naive_effect": -0.5,
-                   "naive_p_value": pytest.approx(0.3865, abs=1e-4), "before_orders": 2, "after_orders": 1,
-                   "immature": False, "recommendation": "继续测试"}
+                   "control_before": 0.0, "control_after": 0.5, "effect": -0.5,
+                   "ci_low": pytest.approx(-0.5 - half, abs=1e-5), "ci_high": pytest.approx(-0.5 + half, abs=1e-5),
+                   "p_value": pytest.approx(0.3081, abs=1e-4), "days": 4, "placebo_rank": None, "placebos": 0,
+                   "naive_effect": -0.5, "naive_p_value": pytest.approx(0.3865, abs=1e-4), "before_orders": 2,
+                   "after_orders": 1, "immature": False, "recommendation": "继续测试"}
     [part] = ch.sections()
     assert part["headline"] == (
         "【详情页加尺码表】2026-10-03 起。试点商品退款率 50.0% → 0.0%（调整前 09-20–10-02 2 单，"
-        "调整后 10-03–10-25 1 单，前后对比 p = 0.386）；对照组 0.0% → 50.0%。"
-        "扣除对照组同期变化后的效果 −100.0 个百分点（p = 0.046）。")
+        "调整后 10-03–10-25 1 单）；对照组 0.0% → 50.0%。按商品×天比较、扣除对照组同期变化后的效果 −50.0 个百分点"
+        "（95% 区间 −179.9 至 +79.9 个百分点，p = 0.308，按 4 天聚类）。")
     assert part["description"] == "做了什么：碎花裙详情页加尺码对照表"
-    assert part["warnings"][0] == "⚠ 样本太少：试点商品调整前 2 单、调整后 1 单（每个阶段至少需要 100 单）。"
+    assert part["warnings"] == [
+        "⚠ 样本太少：试点商品调整前 2 单、调整后 1 单（每个阶段至少需要 100 单）。",
+        "⚠ 没有指定对照商品：以全店其他商品作对照，每个商品和自己调整前比较（商品固定效应）。",
+        "⚠ 1 个对照商品只在调整前或调整后有订单（新上架或停售），不参与比较。",
+        "⚠ 对照组合计退款率变化 +50.0 个百分点，按商品各自前后比较为 +0.0 个百分点：差别来自各商品销量占比的变化"
+        "（或只在一个阶段有订单的商品），不算作效果。",
+        "⚠ 店内调整前后各有至少 100 单的其他商品只有 0 个（少于 3 个），估计不了商品自身的漂移：区间只含每天的波动，可能偏窄。",
+        "⚠ 数据只覆盖调整前 13 天（调整后 23 天），两段长度不同；双重差分用同样的窗口比较对照组，仍然可比。"]
     assert part["recommendation"] == "建议：继续测试。样本太少，结论可能会变，先继续观察。"
-    assert part["tests"]["interval"].tolist() == ["−90.5 至 +39.1 个百分点", "−198.0 至 −2.0 个百分点"]
+    assert part["tests"]["interval"].tolist() == ["−179.9 至 +79.9 个百分点", "−90.5 至 +39.1 个百分点"]
+    assert part["errors"] == ("误差来源：每天的波动（按 4 天聚类，标准误 40.8 个百分点）；"
+                              "店内单量足够的其他商品不到 3 个，商品自身的漂移没有计入。")
+    assert part["placebo"] == "安慰剂检验：调整前的 8 个假开始日，没有一个两侧都有试点商品和对照商品的订单，做不了安慰剂检验。"
+    assert part["placebo_chart"]["label"].tolist() == ["真实 10-03"]
 
 
 def test_chapter8_without_interventions(ctx):

@@ -152,10 +152,15 @@ def test_metrics_json_has_every_chapters_section(report):
     assert m["source_comparison"]["luopan"]  # chapter 2: filled from the sample 罗盘 download
     assert m["creators"][0]["creator_name"] == sample.PLANTED["creator"]["creator_name"]
     assert {t["tag"] for t in m["custom_tags"]} >= {"尺码不准"}
-    days = {a["date"] for a in m["anomalies"]}
-    assert sample.PLANTED["spike"]["date"] in days and len(days) <= 2
+    pushed = {(a["date"], a["clock"]) for a in m["anomalies"] if a["pushed"] and a["scope"] == "shop"}
+    assert pushed == {(sample.PLANTED["surge"]["date"], "event"), (sample.PLANTED["spike"]["date"], "cohort"),
+                      (sample.PLANTED["spike"]["date"], "event")}
+    for a in m["anomalies"]:
+        assert {"date", "scope", "product_id", "rule", "value", "baseline", "p_value", "clock", "pushed"} <= set(a)
     [item] = m["interventions"]
     assert item["name"] == sample.PLANTED["intervention"]["name"] and item["p_value"] < 0.05
+    assert item["ci_low"] < item["effect"] < item["ci_high"] < 0 and item["placebo_rank"] == 1
+    assert item["recommendation"] == "全店推广"
     assert item["after_rate"] < item["before_rate"]
     costs = m["costs"]
     assert costs["total"] == pytest.approx(costs["explicit"] + costs["implicit"], abs=0.01)
@@ -249,13 +254,18 @@ def test_html_and_metrics_json_show_the_same_figures(report):
     assert _row(ch[4], t0["tag"])[1:4] == [t0["category"], f"{t0['count']:,}", pct(t0["share"])]
     assert f"其中 {m['reason_mismatches']:,} 单的说明指向品质/描述/发货/破损问题" in ch[4]
 
-    # 5 可视化与预警: the anomaly days
-    days = sorted({a["date"] for a in m["anomalies"]})
-    assert f"本月共 {len(days)} 天出现异常：{', '.join(d[5:] for d in days)}" in ch[5]
-    for a in m["anomalies"]:
-        if a["scope"] == "shop" and a["rule"] == "binomial":
-            row = _row(ch[5], a["date"])
-            assert row[3] == pct(a["value"]) and row[5] == pct(a["baseline"]) and row[7] == p_text(a["p_value"])
+    # 5 可视化与预警: the month's alerts of the two clocks, each row as metrics.json has it
+    alerts = [a for a in m["anomalies"] if a["status"] == "alert" and a["rule"] != "threshold"]
+    assert f"本月共 {len(alerts)} 条预警：" in ch[5]
+    for a in alerts:
+        who = "全店" if a["scope"] == "shop" else a["product_name"]
+        if a["clock"] == "event":
+            what = f"{'售后申请' if a['metric'] == 'applications' else '退款成功'} {a['observed']:,}（预期 {a['expected']:,.0f}）"
+        else:
+            what = f"同龄退款率 {pct(a['value'])}（预期 {pct(a['baseline'])}，{a['paid_sub_orders']:,} 单）"
+        row = _row(ch[5], a["period"] or a["date"], who, a["rule_zh"], what)
+        assert row[4] == f"{a['ratio']:.2f}" and row[5] == p_text(a["p_value"])
+        assert row[7] == ("是" if a["pushed"] else "否（仅展示）")
 
     # 6 行业与竞品对标: each segment's verdict
     for seg in m["benchmarks"]["segments"][:5]:

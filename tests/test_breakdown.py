@@ -1,5 +1,5 @@
-"""Chapter 3 (多维拆解) metric functions: exact values on a small hand-built data set, plus the
-rendered report's chapter 3.
+"""Chapter 3 (多维拆解) metric functions: exact values on the hand-checked month of ``tiny_month``,
+plus the rendered report's chapter 3.
 
 Orders (paid 2026-10 unless noted; 10-01 is a Thursday)
   order sub  buyer prod price  paid         shipped      province/city      carrier creator  source
@@ -26,6 +26,7 @@ import math
 
 import pandas as pd
 import pytest
+import tiny_month as tiny
 
 from returns_kit import metrics, sample
 from returns_kit.errors import InputError
@@ -37,39 +38,12 @@ M = "2026-10"
 
 @pytest.fixture(scope="module")
 def orders():
-    rows = [
-        ("O0", "S0", "K1", "P1", "碎花裙", 159.0, T("2026-09-20 10:00"), T("2026-09-21 10:00"), "新疆维吾尔自治区", "乌鲁木齐市", "极兔速递", None, None, "商品卡"),
-        ("O1", "S1", "K1", "P1", "碎花裙", 159.0, T("2026-10-01 10:00"), T("2026-10-02 10:00"), "新疆维吾尔自治区", "乌鲁木齐市", "极兔速递", "C1", "小鹿穿搭日记", "直播"),
-        ("O1", "S2", "K1", "P2", "收纳盒", 49.9, T("2026-10-01 10:00"), T("2026-10-02 10:00"), "新疆维吾尔自治区", "乌鲁木齐市", "极兔速递", "C1", "小鹿穿搭日记", "直播"),
-        ("O2", "S3", "K2", "P1", "碎花裙", 159.0, T("2026-10-03 12:00"), T("2026-10-04 12:00"), "广东省", "广州市", "顺丰速运", None, None, "商品卡"),
-        ("O3", "S4", "K2", "P2", "收纳盒", 49.9, T("2026-10-05 09:00"), T("2026-10-06 09:00"), "广东省", "深圳市", "顺丰速运", None, None, None),
-        ("O4", "S5", "K3", "P3", "羊绒大衣", 600.0, T("2026-10-12 09:00"), T("2026-10-13 12:00"), "新疆维吾尔自治区", "喀什地区", "极兔速递", "C1", "小鹿穿搭日记", "直播"),
-        ("O5", "S6", None, "P2", "收纳盒", 49.9, T("2026-10-31 23:00"), pd.NaT, "浙江省", "杭州市", None, None, None, "短视频"),
-    ]
-    frame = pd.DataFrame(rows, columns=["order_id", "sub_order_id", "buyer_key", "product_id", "product_name",
-                                        "unit_price", "pay_time", "ship_time", "province", "city", "carrier",
-                                        "creator_id", "creator_name", "traffic_source"])
-    frame["quantity"] = 1
-    frame["payable_amount"] = frame["unit_price"]
-    frame["traffic_format"] = frame["traffic_source"]
-    return frame
+    return tiny.orders()
 
 
 @pytest.fixture(scope="module")
 def after_sales():
-    rows = [
-        ("A1", "S1", "return_refund", "refund_success", "finished", 159.0, T("2026-10-05 10:00"), "大小／尺寸／重量与商品描述不符"),
-        ("A2", "S1", "refund_shipped", "refund_success", "finished", 20.0, T("2026-10-06 10:00"), "多拍 / 错拍 / 不想要"),
-        ("A3", "S3", "return_refund", "in_progress", "in_progress", 159.0, T("2026-10-10 12:00"), "包装／商品破损"),
-        ("A4", "S5", "refund_shipped", "refund_success", "finished", 600.0, T("2026-11-02 12:00"), "功能故障"),
-        ("A5", "S6", "refund_unshipped", "refund_success", "finished", 49.9, T("2026-10-31 23:30"), "多拍 / 错拍 / 不想要"),
-        ("A6", "S99", "refund_shipped", "closed", "closed", 10.0, T("2026-10-20 10:00"), "其他"),
-        ("A7", "S4", "refund_unshipped", "closed", "closed", 49.9, T("2026-10-05 08:00"), "多拍 / 错拍 / 不想要"),
-    ]
-    frame = pd.DataFrame(rows, columns=["after_sale_id", "sub_order_id", "after_sale_type", "status",
-                                        "status_group", "refund_goods_amount", "apply_time", "reason"])
-    frame["is_refund_success"] = frame["status"] == "refund_success"
-    return frame
+    return tiny.after_sales()
 
 
 @pytest.fixture(scope="module")

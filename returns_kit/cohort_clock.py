@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .dispersion import Comparison, estimate_kappa, level_rel_var
+from .metrics import refund_success_time
 
 __all__ = ["CohortClockSettings", "refund_success_times", "at_age", "cohort_counts", "segment_counts",
            "CohortDay", "expected_days", "OTHER_PRODUCTS"]
@@ -51,9 +52,9 @@ class CohortClockSettings:
 def refund_success_times(after_sales: pd.DataFrame) -> pd.Series:
     """Earliest time each sub-order's refund succeeded (商家退款时间, else 售后完结时间, else the
     application time), over its successful refunds; indexed by ``sub_order_id``."""
-    ok = after_sales[after_sales["is_refund_success"].astype(bool)]
-    when = ok["merchant_refund_time"].fillna(ok["finish_time"]).fillna(ok["apply_time"])
-    return when.groupby(ok["sub_order_id"]).min()
+    when = refund_success_time(after_sales)
+    ok = when.notna()
+    return when[ok].groupby(after_sales.loc[ok, "sub_order_id"]).min()
 
 
 def at_age(outcomes: pd.DataFrame, after_sales: pd.DataFrame, age_days: int) -> pd.DataFrame:

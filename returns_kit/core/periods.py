@@ -15,8 +15,8 @@ from ..errors import ParameterError
 
 __all__ = [
     "MATURITY_DAYS", "MONTH_RE", "parse_month", "month_bounds", "month_days", "previous_month",
-    "months_back_from", "in_month", "data_as_of", "cohort_maturity", "promotion_days",
-    "promotion_day_set",
+    "months_back_from", "in_month", "data_as_of", "cohort_maturity", "equal_age_cutoff",
+    "promotion_days", "promotion_day_set",
 ]
 
 #: A cohort is provisional until this many days after its month ends (late returns still arrive:
@@ -93,6 +93,17 @@ def cohort_maturity(month: str, as_of: pd.Timestamp, maturity_days: int = MATURI
         "maturity_days": maturity_days,
         "provisional": days < maturity_days,
     }
+
+
+def equal_age_cutoff(month: str, as_of: pd.Timestamp, other: str) -> pd.Timestamp:
+    """The time at which ``other`` month's data was as old as ``month``'s is at ``as_of``: the
+    same time after the end of its month (``as_of`` 8 days after October ends → 8 days after
+    September ends).  Cutting ``other``'s after-sales there compares the two months at the same
+    cohort age: the last pay day of each is 8 days old, the first 38 (or 39) days old.  A cutoff
+    after ``as_of`` is capped at ``as_of`` (nothing later is known)."""
+    _, end = month_bounds(month)
+    _, other_end = month_bounds(other)
+    return min(other_end + (as_of - end), as_of)
 
 
 def promotion_days(calendar: pd.DataFrame, month: str) -> pd.DataFrame:

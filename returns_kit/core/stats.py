@@ -14,7 +14,7 @@ import numpy as np
 from scipy import special, stats
 
 __all__ = ["rate", "wilson_interval", "binom_sf", "two_proportion_test", "did_test", "clustered_did_test",
-           "between_product_variance"]
+           "between_product_variance", "random_effects_variance", "ratio_change_test", "mean_change_test", "holm"]
 
 
 def rate(num: float, den: float) -> float:
@@ -230,9 +230,108 @@ def between_product_variance(refunded, orders, after, min_products: int = 3,
     count = len(xs)
     if count < max(2, min_products):  # products without refunds have no scale
         return {"variance": 0.0, "products": count, "q": math.nan}
-    x, w = np.asarray(xs), np.asarray(ws)
+    variance, q_stat = random_effects_variance(xs, 1 / np.asarray(ws))
+    return {"variance": variance, "products": count, "q": q_stat}
+
+
+def random_effects_variance(estimates, variances) -> tuple[float, float]:
+    """DerSimonian–Laird method-of-moments estimate of the variance τ² of the true values behind
+    ``estimates`` (each with its sampling variance): ``max(0, (Q − (K−1)) / (Σw − Σw²/Σw))`` with
+    ``w = 1/v`` and ``Q = Σ w (x − x̄_w)²``.  Returns ``(τ², Q)``; ``(0, NaN)`` for fewer than
+    two estimates with a positive variance."""
+    x, v = np.asarray(estimates, dtype=float), np.asarray(variances, dtype=float)
+    keep = np.isfinite(x) & np.isfinite(v) & (v > 0)
+    x, v = x[keep], v[keep]
+    if len(x) < 2:
+        return 0.0, math.nan
+    w = 1 / v
     mean = float((w * x).sum() / w.sum())
     q_stat = float((w * (x - mean) ** 2).sum())
     denom = float(w.sum() - (w ** 2).sum() / w.sum())
-    variance = max(0.0, (q_stat - (count - 1)) / denom) if denom > 0 else 0.0
-    return {"variance": variance, "products": count, "q": q_stat}
+    return (max(0.0, (q_stat - (len(x) - 1)) / denom) if denom > 0 else 0.0), q_stat
+
+
+def _welch(diff: float, v0: float, v1: float, df0: int, df1: int, level: float) -> dict[str, float]:
+    var = v0 + v1
+    se = math.sqrt(var)
+    denom = (v0 ** 2 / df0 if df0 > 0 else 0.0) + (v1 ** 2 / df1 if df1 > 0 else 0.0)
+    df = var ** 2 / denom if denom > 0 else float(max(df0 + df1, 1))
+    if se <= 1e-15:
+        t = 0.0 if abs(diff) <= 1e-15 else math.copysign(math.inf, diff)
+    else:
+        t = diff / se
+    p = float(2 * special.stdtr(df, -abs(t))) if math.isfinite(t) else 0.0
+    crit = float(special.stdtrit(df, 0.5 + level / 2))
+    return {"change": diff, "se": se, "t": t, "df": df, "p_value": p,
+            "ci_low": diff - crit * se, "ci_high": diff + crit * se}
+
+
+def ratio_change_test(num_before, den_before, num_after, den_after, level: float = 0.95,
+                      binomial_floor: bool = True) -> dict[str, float]:
+    """Change of a ratio R = Σnum / Σden between two periods, with days as the unit.
+
+    Each argument is one value per day (refunded sub-orders and paid sub-orders of each pay day;
+    or refund amount and paid amount).  Sub-orders of one day share its traffic mix, promotions and
+    live sessions, so days are the independent observations, not sub-orders: ``R`` is a ratio
+    estimator whose variance is the linearised ``D/(D−1) · Σ_d (num_d − R·den_d)² / (Σden)²``
+    over the D days with orders.  With ``binomial_floor`` a period's variance is never below the
+    binomial ``R(1−R)/Σden`` (a month of unusually even days is not more certain than its orders
+    allow; only meaningful for counts).
+
+    ``before``/``after`` the two ratios, ``change`` = after − before; ``se`` = √(V₀+V₁);
+    ``df`` Welch–Satterthwaite from the two periods' D−1; ``t``, two-sided ``p_value`` from
+    t(df), ``ci_low``/``ci_high`` the level-interval of the change.  NaN when a period has fewer
+    than two days with orders.
+    """
+    periods = []
+    for num, den in ((num_before, den_before), (num_after, den_after)):
+        k, n = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
+        keep = n > 0
+        k, n = k[keep], n[keep]
+        d, total = len(n), float(n.sum())
+        if d < 2 or total <= 0:
+            periods.append(None)
+            continue
+        r = float(k.sum()) / total
+        v = d / (d - 1) * float(((k - r * n) ** 2).sum()) / total ** 2
+        if binomial_floor:
+            v = max(v, r * (1 - r) / total)
+        periods.append((r, v, d - 1))
+    keys = ("before", "after", "change", "se", "t", "df", "p_value", "ci_low", "ci_high")
+    if None in periods:
+        out = dict.fromkeys(keys, math.nan)
+        for name, per in zip(("before", "after"), periods):
+            if per is not None:
+                out[name] = per[0]
+        return out
+    (r0, v0, df0), (r1, v1, df1) = periods
+    return {"before": r0, "after": r1, **_welch(r1 - r0, v0, v1, df0, df1, level)}
+
+
+def mean_change_test(before, after, level: float = 0.95) -> dict[str, float]:
+    """Change of a daily total (applications a day, refund amount a day) between two periods:
+    Welch's t-test on the per-day values, so the days' own spread (promotions, live sessions,
+    weekdays) is the noise, not a Poisson count's.  ``before``/``after`` the daily means,
+    ``change`` their difference, the rest as :func:`ratio_change_test`.  NaN with fewer than two
+    days in a period."""
+    x0, x1 = np.asarray(before, dtype=float), np.asarray(after, dtype=float)
+    keys = ("before", "after", "change", "se", "t", "df", "p_value", "ci_low", "ci_high")
+    if len(x0) < 2 or len(x1) < 2:
+        return dict.fromkeys(keys, math.nan)
+    m0, m1 = float(x0.mean()), float(x1.mean())
+    v0, v1 = float(x0.var(ddof=1)) / len(x0), float(x1.var(ddof=1)) / len(x1)
+    return {"before": m0, "after": m1, **_welch(m1 - m0, v0, v1, len(x0) - 1, len(x1) - 1, level)}
+
+
+def holm(p_values, alpha: float = 0.05) -> np.ndarray:
+    """Holm's step-down rule: which of the p-values are significant with the chance of any false
+    one kept at ``alpha`` (NaN p-values are never significant)."""
+    p = np.asarray(p_values, dtype=float)
+    out = np.zeros(p.shape, dtype=bool)
+    valid = np.flatnonzero(~np.isnan(p))
+    m = len(valid)
+    for rank, i in enumerate(valid[np.argsort(p[valid], kind="stable")]):
+        if p[i] > alpha / (m - rank):
+            break
+        out[i] = True
+    return out

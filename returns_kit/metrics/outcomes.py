@@ -8,7 +8,7 @@ import pandas as pd
 from ..core.periods import in_month
 from ..core.taxonomy import Taxonomy
 
-__all__ = ["sub_order_outcomes", "cohort"]
+__all__ = ["sub_order_outcomes", "cohort", "refund_success_time", "known_at", "refund_details", "DETAIL_COLUMNS"]
 
 
 def sub_order_outcomes(orders: pd.DataFrame, after_sales: pd.DataFrame,
@@ -58,3 +58,52 @@ def sub_order_outcomes(orders: pd.DataFrame, after_sales: pd.DataFrame,
 def cohort(outcomes: pd.DataFrame, month: str) -> pd.DataFrame:
     """Paid sub-orders whose 支付完成时间 is in ``month`` (the cohort view's denominator)."""
     return outcomes[in_month(outcomes["pay_time"], month)]
+
+
+def refund_success_time(after_sales: pd.DataFrame) -> pd.Series:
+    """When each successful refund succeeded: 商家退款时间, else 售后完结时间, else the application
+    time (a success with neither time is dated when it was applied for); NaT for the after-sales
+    that are not successful refunds.  Aligned to ``after_sales``."""
+    success = after_sales["is_refund_success"].astype(bool)
+    when = after_sales["merchant_refund_time"].fillna(after_sales["finish_time"]).fillna(after_sales["apply_time"])
+    return when.where(success)
+
+
+def known_at(after_sales: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
+    """The after-sales as the merchant's export would have shown them at ``cutoff``: those applied
+    for later are left out, and a refund that succeeded after ``cutoff`` was not a success yet
+    (``is_refund_success`` False; its amounts stay, they count only once it succeeds).
+
+    :func:`sub_order_outcomes` over ``known_at(a, cutoff)`` is last month at the same cohort age
+    as this month at its export (:func:`returns_kit.core.periods.equal_age_cutoff`).  Statuses are
+    today's: an after-sale closed after ``cutoff`` counts as closed (only damage reads them).
+    """
+    applied = after_sales["apply_time"].notna() & (after_sales["apply_time"] <= cutoff)
+    out = after_sales[applied].copy()
+    late = refund_success_time(out) > cutoff
+    out["is_refund_success"] = out["is_refund_success"].astype(bool) & ~late
+    return out
+
+
+#: the columns of :func:`refund_details`
+DETAIL_COLUMNS = ["sub_order_id", "order_id", "after_sale_ids", "product_id", "product_name", "province",
+                  "carrier", "creator_id", "creator_name", "pay_time", "refund_amount", "reason"]
+
+
+def refund_details(outcomes: pd.DataFrame, after_sales: pd.DataFrame, month: str) -> pd.DataFrame:
+    """The refunded sub-orders of ``month``'s cohort, one row each — what a refund rate's
+    numerator is made of, for going from a figure to its orders: the sub-order's IDs, its
+    successful refunds' 售后单号 (``after_sale_ids``, joined with "、"), the segment columns of
+    the rankings, ``pay_time``, ``refund_amount`` and the first successful refund's ``reason``.
+    No buyer data (names, phones, addresses, notes) is among the columns."""
+    c = cohort(outcomes, month)
+    c = c[c["refunded"]]
+    when = refund_success_time(after_sales)
+    ok = after_sales[when.notna()].assign(_when=when[when.notna()]).sort_values(["_when", "after_sale_id"])
+    ids = ok.groupby("sub_order_id", sort=False)["after_sale_id"].agg(lambda s: "、".join(map(str, s)))
+    reason = ok.drop_duplicates("sub_order_id").set_index("sub_order_id")["reason"]
+    out = pd.DataFrame({col: c[col] if col in c else None for col in DETAIL_COLUMNS
+                        if col not in ("after_sale_ids", "reason")})
+    out.insert(2, "after_sale_ids", c["sub_order_id"].map(ids))
+    out["reason"] = c["sub_order_id"].map(reason)
+    return out.sort_values(["product_id", "pay_time", "sub_order_id"], kind="stable").reset_index(drop=True)

@@ -60,7 +60,7 @@ class Month:
     planted: dict = field(default_factory=dict)
 
 
-def _delays(rng: np.random.Generator, n: int) -> np.ndarray:
+def refund_delays(rng: np.random.Generator, n: int) -> np.ndarray:
     """Days from payment to refund success."""
     kind = rng.choice(3, size=n, p=[0.20, 0.25, 0.55])
     pre = rng.exponential(0.7, n)
@@ -108,7 +108,7 @@ def simulate(world: World, seed: int, cohort_spike: int | None = None, spike_lif
     # sub-order level delays, grouped back by (day, product, channel)
     idx = np.repeat(np.arange(refunded.size), refunded.ravel())
     pay_offset = rng.random(idx.size)                                  # time of day of the payment
-    success = pay_offset + _delays(rng, idx.size)
+    success = pay_offset + refund_delays(rng, idx.size)
     d_of, p_of, c_of = np.unravel_index(idx, refunded.shape)
     at_age = np.zeros_like(refunded)
     observed = success <= world.age_days + pay_offset                  # within age of the payment
@@ -117,7 +117,7 @@ def simulate(world: World, seed: int, cohort_spike: int | None = None, spike_lif
     extra = rng.binomial(n, world.non_refund_after_sales * p)          # after-sales that never refund
     e_idx = np.repeat(np.arange(extra.size), extra.ravel())
     e_offset = rng.random(e_idx.size)
-    e_apply = e_offset + _delays(rng, e_idx.size) * 0.8
+    e_apply = e_offset + refund_delays(rng, e_idx.size) * 0.8
     e_day, e_prod = np.unravel_index(e_idx, extra.shape)[:2]
 
     def frame(pay_day, event_time):

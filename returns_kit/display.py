@@ -15,6 +15,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
+from .core.jsonable import jsonable
 from .model import AFTER_SALE_COLUMNS, AFTER_SALE_TYPES_ZH, ORDER_COLUMNS, STATUS_GROUPS_ZH
 
 #: snake_case column → Chinese header
@@ -213,12 +214,64 @@ def table_html(frame: pd.DataFrame, columns: Iterable[str] | None = None, max_ro
             f"<tbody>{body}</tbody></table></div>{note}")
 
 
-def table(frame: pd.DataFrame, columns: Iterable[str] | None = None, max_rows: int = 30,
-          caption: str | None = None):
-    """Notebook display of :func:`table_html`."""
-    from IPython.display import HTML
+#: MIME type of a table's data inside an executed notebook (for ``tables.xlsx``; not shown)
+TABLE_MIME = "application/vnd.returns-kit.table+json"
+#: columns that hold identifiers: always text in ``tables.xlsx`` (Excel would round a 19-digit ID)
+ID_COLUMNS = {"product_id", "sub_order_id", "order_id", "after_sale_id", "after_sale_ids", "creator_id",
+              "key", "tracking_no", "buyer_key"}
 
-    return HTML(table_html(frame, columns, max_rows, caption))
+
+def column_kind(col: str, values: pd.Series) -> str:
+    """How ``tables.xlsx`` stores a column: ``id`` (text), ``percent`` (a fraction shown as %),
+    ``money`` (yuan, two decimals), ``number``, ``bool`` or ``text``."""
+    if col in ID_COLUMNS or col.endswith("_id"):
+        return "id"
+    if col in PERCENT:
+        return "percent"
+    if col in MONEY:
+        return "money"
+    v = values.dropna()
+    if len(v) and all(isinstance(x, (bool, np.bool_)) for x in v):
+        return "bool"
+    if len(v) and all(isinstance(x, numbers.Number) and not isinstance(x, (bool, np.bool_)) for x in v):
+        return "number"
+    return "text"
+
+
+def table_data(frame: pd.DataFrame, columns: Iterable[str] | None = None, caption: str | None = None,
+               extra_ids: bool = True) -> dict[str, Any]:
+    """The whole table (every row, not only those shown) as JSON for ``tables.xlsx``:
+    ``caption``, ``columns`` [{key, label, kind}] (:func:`column_kind`; the frame's ID columns
+    first when ``extra_ids``, so an analyst can look rows up) and ``rows``."""
+    cols = list(columns) if columns is not None else list(frame.columns)
+    if extra_ids:
+        cols = [c for c in frame.columns if c in ID_COLUMNS and c not in cols] + cols
+    return {"caption": caption,
+            "columns": [{"key": c, "label": LABELS.get(c, c), "kind": column_kind(c, frame[c])} for c in cols],
+            "rows": jsonable([list(r) for r in frame[cols].itertuples(index=False)])}
+
+
+class Table:
+    """A table as the report shows it (HTML, at most ``max_rows`` rows) and as ``tables.xlsx``
+    receives it (every row, :data:`TABLE_MIME`)."""
+
+    def __init__(self, frame: pd.DataFrame, columns: Iterable[str] | None = None, max_rows: int = 30,
+                 caption: str | None = None) -> None:
+        self.columns = list(columns) if columns is not None else list(frame.columns)
+        self.html = table_html(frame, self.columns, max_rows, caption)
+        self.frame, self.caption = frame, caption
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
+        import json
+
+        data = table_data(self.frame, self.columns, self.caption)
+        return {"text/html": self.html, TABLE_MIME: json.dumps(data, ensure_ascii=False, allow_nan=False)}
+
+
+def table(frame: pd.DataFrame, columns: Iterable[str] | None = None, max_rows: int = 30,
+          caption: str | None = None) -> Table:
+    """Notebook display of :func:`table_html` (and of the whole table for ``tables.xlsx``)."""
+    return Table(frame, columns, max_rows, caption)
 
 
 def kpis(items: dict[str, Any]):
@@ -261,3 +314,67 @@ def rate_ci(row: Any, rate: str = "refund_rate", low: str = "ci_low", high: str 
     ``row`` is a mapping or a table row; ``extra`` goes inside the brackets (e.g. ``"，364 单"``).
     """
     return f"{pct(row[rate])}（95% 区间 {pct(row[low])}–{pct(row[high])}{extra}）"
+
+
+#: the summary (chapter 0)
+LABELS.update({
+    "dimension": "维度", "name": "名称", "contribution": "贡献", "rate_effect": "其中退款率变化",
+    "mix_effect": "其中销量占比变化", "rate_before": "上月同龄退款率", "rate_after": "本月退款率",
+    "paid_before": "上月支付子订单", "paid_after": "本月支付子订单", "top_reason": "主要原因",
+    "key": "编号（商品ID/达人ID/日期等）", "after_sale_ids": "售后单号", "pay_time": "支付时间",
+})
+PERCENT |= {"rate_before", "rate_after"}
+
+_TONE = {"up": "#c44e52", "down": "#2e7d32", "flat": "#666"}
+
+
+def kpi_cards(cards: Iterable[dict[str, str]]):
+    """Headline figures as cards (two a row on a phone): ``label``, ``value``, ``change`` and a
+    ``verdict`` coloured by ``tone`` (``up`` worse, ``down`` better, ``flat``); all escaped."""
+    from IPython.display import HTML
+
+    cells = "".join(
+        f"<div class='rk-card'><div class='rk-card-value'>{html.escape(c['value'])}</div>"
+        f"<div class='rk-card-label'>{html.escape(c['label'])}</div>"
+        f"<div class='rk-card-change'>{html.escape(c['change'])}</div>"
+        + (f"<div class='rk-card-verdict' style='color:{_TONE.get(c.get('tone', 'flat'), '#666')}'>"
+           f"{html.escape(c['verdict'])}</div>" if c.get("verdict") else "")
+        + "</div>"
+        for c in cards)
+    return HTML(f"<div class='rk-cards'>{cells}</div>")
+
+
+def linked_list(items: Iterable[dict[str, str]], ordered: bool = True):
+    """Sentences, each followed by a link into the report: ``text``, ``href`` (``#anchor``
+    only: nothing leaves the page) and ``link``; all escaped."""
+    from IPython.display import HTML
+
+    rows = []
+    for item in items:
+        href = item.get("href", "")
+        link = (f" <a class='rk-more' href='{html.escape(href)}'>→ {html.escape(item['link'])}</a>"
+                if href.startswith("#") and item.get("link") else "")
+        rows.append(f"<li>{html.escape(item['text'])}{link}</li>")
+    tag = "ol" if ordered else "ul"
+    return HTML(f"<{tag} class='rk-answer'>{''.join(rows)}</{tag}>")
+
+
+def bullets(lines: Iterable[str], empty: str | None = None):
+    """Lines as an escaped bullet list (``empty`` as a note when there are none)."""
+    from IPython.display import HTML
+
+    items = [f"<li>{html.escape(str(line))}</li>" for line in lines]
+    if not items:
+        return HTML(f"<p class='rk-note'>{html.escape(empty)}</p>" if empty else "")
+    return HTML(f"<ul class='rk-lines'>{''.join(items)}</ul>")
+
+
+def actions(items: Iterable[dict[str, str]], empty: str = "本月没有触发建议规则。"):
+    """Suggested actions: the lever as a badge, the action, and the figure that triggered it."""
+    from IPython.display import HTML
+
+    rows = [f"<li><span class='rk-lever'>{html.escape(a['lever'])}</span> {html.escape(a['text'])}"
+            f"<div class='rk-evidence'>依据：{html.escape(a['evidence'])}</div></li>" for a in items]
+    if not rows:
+        return HTML(f"<p class='rk-note'>{html.escape(empty)}</p>")
+    return HTML(f"<ol class='rk-actions'>{''.join(rows)}</ol>")

@@ -14,7 +14,7 @@ from .config import load_yaml
 from .display import p_phrase
 from .errors import ParameterError
 
-__all__ = ["Message", "anomaly_key", "format_message", "load_alert_config", "select"]
+__all__ = ["Message", "alert_line", "anomaly_key", "format_message", "load_alert_config", "select"]
 
 
 @dataclass
@@ -42,7 +42,7 @@ def anomaly_key(a: Mapping[str, Any]) -> str:
 _WHAT = {"applications": "售后申请", "refunds": "退款成功"}
 
 
-def _line(a: Mapping[str, Any], age_days: int | None = None) -> str:
+def alert_line(a: Mapping[str, Any], age_days: int | None = None) -> str:
     """One shop alert as a sentence: what, how far above expected, how sure, who and why."""
     day = a["period"] or a["date"][5:]
     who = "全店" if a["scope"] == "shop" else f"「{a.get('product_name') or a.get('product_id')}」"
@@ -95,7 +95,7 @@ def format_message(anomalies: list[Mapping[str, Any]], month: str, settings: Map
     for a in anomalies:
         if a["scope"] != "shop":
             products.setdefault(a.get("period") or a["date"], []).append(a)
-    lines = [(a["date"], 0, _line(a, age_days)) for a in shop]
+    lines = [(a["date"], 0, alert_line(a, age_days)) for a in shop]
     for period, items in products.items():
         items = sorted(items, key=lambda g: -(g.get("ratio") or 0))
         names = "、".join(f"{g.get('product_name') or g.get('product_id')} {g['value']:.0%}" for g in items[:5])

@@ -61,6 +61,7 @@ __all__ = [
     "diff_bars",
     "event_clock_chart",
     "cohort_clock_chart",
+    "waterfall",
 ]
 
 FIGSIZE = (7.5, 4.2)  # inches: ~825 px wide at DPI, readable on a phone without zooming
@@ -97,6 +98,7 @@ def theme(*, context: str = "notebook", font_scale: float = 1.0,
 # --- chart helpers go below (pure: DataFrame in, Figure/Axes out) ---------------------------
 
 FIG_WIDTH = 7.5  # inches: legible on a phone at the report's image width
+PHONE_WIDTH = 5.0  # inches: a chart read first on a phone (the summary's), larger type once scaled
 PALETTE = ["#4c72b0", "#dd8452", "#8c8c8c", "#c44e52", "#55a868"]  # finished, in progress, closed, alert, ok
 
 _PCT = mticker.PercentFormatter(xmax=1.0, decimals=0)
@@ -528,4 +530,37 @@ def diff_bars(frame: pd.DataFrame, x: str, y: str = "diff", title: str = "", mon
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
     ax.set_ylabel(f"{_label_of(y)}{'（元）' if money else ''}")
     ax.set_title(title)
+    return ax
+
+
+def waterfall(steps: pd.DataFrame, start: tuple[str, float], end: tuple[str, float], title: str = ""):
+    """A horizontal waterfall from ``start`` (label, last month's rate) through ``steps``
+    (columns ``label``, ``contribution``: each segment's part of the change, top to bottom) to
+    ``end`` (label, this month's rate).  Rises red, falls green, the totals grey; each bar is
+    labelled with its points, so the chart reads on a phone without the axis."""
+    setup_fonts()
+    labels = [start[0], *[_short(v, 12) for v in steps["label"]], end[0]]
+    n = len(labels)
+    fig, ax = plt.subplots(figsize=(PHONE_WIDTH, 0.45 * n + 1.2))
+    level = start[1]
+    y = np.arange(n)[::-1]
+    ax.barh(y[0], start[1], color=PALETTE[2])
+    ax.text(start[1], y[0], f" {start[1]:.1%}", va="center", fontsize=10)
+    for i, value in enumerate(steps["contribution"], start=1):
+        left = level if value >= 0 else level + value
+        ax.barh(y[i], abs(value), left=left, color=PALETTE[3] if value >= 0 else PALETTE[4])
+        ax.text(max(level, level + value), y[i], f" {value * 100:+.1f} 个百分点".replace("-", "−"),
+                va="center", fontsize=10)
+        level += value
+    ax.barh(y[-1], end[1], color=PALETTE[0])
+    ax.text(end[1], y[-1], f" {end[1]:.1%}", va="center", fontsize=10)
+    ax.set_yticks(y, labels)
+    ax.tick_params(labelsize=11)
+    lo = min(start[1], end[1], *(start[1] + np.cumsum(steps["contribution"]))) if len(steps) else min(start[1], end[1])
+    hi = max(start[1], end[1], *(start[1] + np.cumsum(steps["contribution"]))) if len(steps) else max(start[1], end[1])
+    span = max(hi - lo, 1e-4)
+    ax.set_xlim(max(0.0, lo - 0.6 * span), hi + 0.45 * span)
+    ax.xaxis.set_major_formatter(mticker.PercentFormatter(xmax=1.0, decimals=1))
+    ax.set_xlabel("退款率（支付口径，同龄比较）")
+    ax.set_title(title, fontsize=11)
     return ax

@@ -9,14 +9,11 @@ months with a one-day +30% cohort change at 3,000 a day and a one-day 2× applic
 not — so the bounds are worth something.  Full-size figures: ``benchmarks/bench_alerts.py``.
 """
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_alerts.py"
+from benchmarks_loader import load_benchmark
+
 MONTHS = 6  # per scenario
 
 #: the bounds: the issue's targets (≤ 1 false pushed shop alert and ≤ 2 false pushed product
@@ -29,12 +26,7 @@ MIN_CAUGHT = 5 / 6
 
 
 def _bench():
-    sys.path.insert(0, str(BENCH.parent))
-    spec = importlib.util.spec_from_file_location("bench_alerts", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(spec.name, module)
-    spec.loader.exec_module(sys.modules[spec.name])
-    return sys.modules[spec.name]
+    return load_benchmark("bench_alerts")
 
 
 @pytest.fixture(scope="module")

@@ -9,16 +9,13 @@ promotions).  The bounds leave room for chance — expected figures from the ful
 worth something).
 """
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
+from benchmarks_loader import load_benchmark
+
 from returns_kit import interventions as iv
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_interventions.py"
 SEED = 2024
 N_NULL, N_PLANTED = 150, 50
 
@@ -31,11 +28,7 @@ MIN_POWER = 0.80  # 全店推广 on a real −5-point improvement
 
 
 def _bench():
-    spec = importlib.util.spec_from_file_location("bench_interventions", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(spec.name, module)  # dataclasses look their module up while it loads
-    spec.loader.exec_module(sys.modules[spec.name])
-    return sys.modules[spec.name]
+    return load_benchmark("bench_interventions")
 
 
 @pytest.fixture(scope="module")

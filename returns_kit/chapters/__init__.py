@@ -27,13 +27,13 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-CHAPTERS = ("ch1_data_pull", "ch2_source_comparison", "ch3_breakdown", "ch4_reasons",
+CHAPTERS = ("ch0_summary", "ch1_data_pull", "ch2_source_comparison", "ch3_breakdown", "ch4_reasons",
             "ch5_monitoring", "ch6_benchmarks", "ch7_costs", "ch8_interventions")
 _NAMES = {"setup": "notebook", "Context": "context", "build_context": "context",
           "Chapter": "base", "METRICS_MIME": "base"}
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import (base, ch1_data_pull, ch2_source_comparison, ch3_breakdown, ch4_reasons,  # noqa: F401
+    from . import (base, ch0_summary, ch1_data_pull, ch2_source_comparison, ch3_breakdown, ch4_reasons,  # noqa: F401
                    ch5_monitoring, ch6_benchmarks, ch7_costs, ch8_interventions, context, notebook)
     from .base import METRICS_MIME, Chapter  # noqa: F401
     from .context import Context, build_context  # noqa: F401

@@ -3,10 +3,11 @@ section to the report runner.
 
 The last cell of a chapter notebook calls :meth:`Chapter.emit`: it displays the section as an
 output of the MIME type :data:`METRICS_MIME` (with a one-line ``text/plain`` fallback for
-JupyterLab).  The runner collects those outputs from the executed notebooks, writes them to
-``metrics.json`` and strips them from the HTML (:mod:`returns_kit.report.sections`), so the
-numbers in ``metrics.json`` are the ones the notebook displayed, from the same object, in the same
-kernel.
+JupyterLab), and the chapter's drill-down sheets for ``tables.xlsx`` as
+:data:`~returns_kit.display.TABLE_MIME` outputs.  The runner collects those outputs from the
+executed notebooks, writes them to ``metrics.json`` (and ``tables.xlsx``) and strips them from
+the HTML (:mod:`returns_kit.report.sections`), so the numbers in ``metrics.json`` are the ones the
+notebook displayed, from the same object, in the same kernel.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pandas as pd
+
 from ..core.jsonable import jsonable
+from ..display import TABLE_MIME, table_data
 
 __all__ = ["METRICS_MIME", "Chapter"]
 
@@ -33,6 +37,11 @@ class Chapter:
         """This chapter's top-level keys of ``metrics.json`` (plain JSON types)."""
         return {}
 
+    def drilldowns(self) -> list[tuple[str, pd.DataFrame, list[str]]]:
+        """Sheets of ``tables.xlsx`` that the page does not show: ``(title, frame, columns)``, the
+        after-sale and sub-order IDs behind the rows of a ranking."""
+        return []
+
     def emit(self) -> None:
         """Display :meth:`metrics` for the report runner (the notebook's last cell)."""
         from IPython.display import display  # only inside a kernel
@@ -43,3 +52,7 @@ class Chapter:
         # metrics.json keeps the order the chapter gives
         text = json.dumps(section, ensure_ascii=False, allow_nan=False)
         display({METRICS_MIME: text, "text/plain": f"metrics.json 第 {self.number} 章：{keys}"}, raw=True)
+        for title, frame, columns in self.drilldowns():
+            data = {**table_data(frame, columns, caption=title, extra_ids=False), "drilldown": True}
+            display({TABLE_MIME: json.dumps(data, ensure_ascii=False, allow_nan=False),
+                     "text/plain": f"tables.xlsx 明细：{title}（{len(frame):,} 行）"}, raw=True)

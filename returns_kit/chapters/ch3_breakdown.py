@@ -16,7 +16,7 @@ import pandas as pd
 from ..core.jsonable import records
 from ..core.periods import cohort_maturity, promotion_days
 from ..display import pct, rate_ci
-from ..metrics import (carriers, cities, cohort_view, creators, customer_types, daily, damage_cells,
+from ..metrics import (carriers, cities, cohort_view, creators, customer_types, daily, damage_cells, refund_details,
                        damage_matrix, lag_summary, price_band_rates, promotion_rates, provinces,
                        ship_apply_lags, traffic, weekday_pattern, weekly)
 from .base import Chapter
@@ -54,6 +54,7 @@ class Breakdown(Chapter):
     lag_summary: pd.DataFrame
     creators: pd.DataFrame
     traffic: dict[str, pd.DataFrame]  #: one table per :data:`TRAFFIC_DIMENSIONS`
+    details: pd.DataFrame  #: the refunded sub-orders (:func:`returns_kit.metrics.refund_details`)
 
     number = 3
     title = "三、多维拆解"
@@ -188,6 +189,22 @@ class Breakdown(Chapter):
         """The 10 riskiest creators (the bar chart)."""
         return self.creators.head(10)
 
+    def drilldowns(self) -> list[tuple[str, pd.DataFrame, list[str]]]:
+        """The refunded sub-orders behind each ranking (TOP20 products, provinces, carriers,
+        creators), in the ranking's order: from a rate to its 售后单号 and 子订单号."""
+        cols = ["sub_order_id", "order_id", "after_sale_ids", "pay_time", "refund_amount", "reason"]
+        named = self.creators["creator_id"].dropna()
+        return [
+            ("商品 TOP20 的退款子订单", _behind(self.details, "product_id", self.top["product_id"]),
+             ["product_id", "product_name", *cols]),
+            ("各省份的退款子订单", _behind(self.details, "province", self.provinces["province"]),
+             ["province", "product_name", *cols]),
+            ("各快递的退款子订单", _behind(self.details, "carrier", self.carriers["carrier"]),
+             ["carrier", "product_name", *cols]),
+            ("各达人的退款子订单", _behind(self.details, "creator_id", named),
+             ["creator_id", "creator_name", "product_name", *cols]),
+        ]
+
     def metrics(self) -> dict[str, Any]:
         return {
             "top_products": records(self.top, [
@@ -199,6 +216,13 @@ class Breakdown(Chapter):
             "creators": records(self.creators, ["creator_id", "creator_name", "paid_sub_orders",
                                                 *_RATE_COLS]),
         }
+
+
+def _behind(details: pd.DataFrame, column: str, ranked: pd.Series) -> pd.DataFrame:
+    """The rows of ``details`` whose ``column`` is among ``ranked``, in the ranking's order."""
+    order = {key: i for i, key in enumerate(ranked)}
+    rows = details[details[column].isin(order)]
+    return rows.iloc[rows[column].map(order).argsort(kind="stable")]
 
 
 def build(ctx: Context) -> Breakdown:
@@ -221,4 +245,5 @@ def build(ctx: Context) -> Breakdown:
         lags=lags, lag_summary=lag_summary(lags),
         creators=creators(o, month, min_orders=n_min),
         traffic={col: traffic(o, month, by=col, min_orders=n_min) for col in TRAFFIC_DIMENSIONS},
+        details=refund_details(o, a, month),
     )

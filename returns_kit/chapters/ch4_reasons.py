@@ -18,8 +18,8 @@ import pandas as pd
 from ..core.jsonable import records
 from ..core.taxonomy import Taxonomy
 from ..display import pct
-from ..reasons import (category_trend, reason_breakdown, reason_mismatches, tag_after_sales,
-                       tag_counts, tag_suggestions, tag_table, tags_by_product)
+from ..reasons import (category_trend, reason_breakdown, reason_mismatches, tag_counts, tag_suggestions, tag_table,
+                       tags_by_product)
 from ..tags import Tagger, quality_report
 from .base import Chapter
 from .context import Context
@@ -189,7 +189,7 @@ def _share(value: float) -> str:
 def build(ctx: Context) -> Reasons:
     """Chapter 4 of ``ctx.month``."""
     a, month, tagger, tax = ctx.data.after_sales, ctx.month, ctx.tagger, ctx.taxonomy
-    tagged = tag_after_sales(a, month, tagger)
+    tagged = ctx.tagged
     mismatches = reason_mismatches(tagged, tax, tagger)
     mismatches["evidence"] = [tagger.evidence(note, tags.split("、"))
                               for note, tags in zip(mismatches["buyer_note"], mismatches["detected_tags"])]

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..anomaly import Detection, anomaly_settings, anomaly_table, detect, monitoring_summary, status_table
+from ..anomaly import Detection, anomaly_settings, anomaly_table, monitoring_summary, status_table
 from ..benchmarks import band_note, benchmark_band
 from ..funnel import funnel, funnel_display, funnel_exits, funnel_summary
 from ..messages import format_message, select
@@ -29,11 +29,9 @@ __all__ = ["Monitoring", "build", "detect_anomalies"]
 
 
 def detect_anomalies(ctx: Context) -> Detection:
-    """The month on both clocks (:func:`returns_kit.anomaly.detect` with ``alerts.yml``'s
-    settings, the promotion calendar and the export time) — what chapter 5 shows and
+    """The month on both clocks (:attr:`Context.monitoring`) — what chapter 5 shows and
     ``returns-kit alerts`` pushes."""
-    return detect(ctx.outcomes, ctx.data.after_sales, ctx.month, ctx.as_of, ctx.promotion_days,
-                  ctx.detection, ctx.taxonomy)
+    return ctx.monitoring
 
 
 @dataclass(repr=False)

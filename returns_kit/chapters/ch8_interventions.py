@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..interventions import (RECOMMENDATION_RULES_ZH, error_text, evaluate, for_display, headline,
+from ..interventions import (RECOMMENDATION_RULES_ZH, error_text, for_display, headline,
                              placebo_chart, placebo_rows, placebo_text, started_by, summary, tests_table)
 from ..io import Intervention
 from .base import Chapter
@@ -92,7 +92,5 @@ class Interventions(Chapter):
 
 def build(ctx: Context) -> Interventions:
     """Chapter 8 of ``ctx.month``."""
-    settings = ctx.intervention_settings
-    items = started_by(ctx.interventions, ctx.month)
-    results = [evaluate(ctx.outcomes, item, as_of=ctx.as_of, month=ctx.month, **settings) for item in items]
-    return Interventions(month=ctx.month, items=items, results=results)
+    return Interventions(month=ctx.month, items=started_by(ctx.interventions, ctx.month),
+                         results=ctx.intervention_results)

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from .. import anomaly, costs, interventions
+from .. import anomaly, costs, interventions, summary
 from ..config import load_yaml
 from ..core.periods import data_as_of, months_back_from, parse_month, promotion_day_set
 from ..core.taxonomy import Taxonomy, load_taxonomy
@@ -24,7 +24,7 @@ from ..io import (Dataset, Intervention, inventory, load, load_benchmarks, load_
                   load_interventions, load_luopan, load_promotions, load_third_party)
 from ..messages import load_alert_config
 from ..metrics import REPORT_DEFAULTS, report_settings, sub_order_outcomes, top_products
-from ..tags import Tagger, load_tagger
+from ..tags import Tagger, load_tagger, tag_after_sales
 
 __all__ = ["Context", "build_context", "PROMOTION_LOOKBACK_MONTHS"]
 
@@ -91,6 +91,35 @@ class Context:
         return top_products(self.outcomes, self.month, n=20, min_orders=self.settings["min_orders"],
                             catalog=self.catalog, price_bands=self.settings["price_bands"])
 
+    @cached_property
+    def tagged(self) -> pd.DataFrame:
+        """The month's after-sales with their custom tags (:func:`returns_kit.tags.tag_after_sales`):
+        chapter 4 shows them, the summary reads the hidden quality returns from them."""
+        return tag_after_sales(self.data.after_sales, self.month, self.tagger)
+
+    @cached_property
+    def monitoring(self) -> anomaly.Detection:
+        """The month on both clocks (:func:`returns_kit.anomaly.detect` with ``alerts.yml``'s
+        settings, the promotion calendar and the export time): chapter 5 shows it, ``returns-kit
+        alerts`` pushes it, the summary lists its pushed alerts."""
+        return anomaly.detect(self.outcomes, self.data.after_sales, self.month, self.as_of,
+                              self.promotion_days, self.detection, self.taxonomy)
+
+    @cached_property
+    def intervention_results(self) -> list[dict[str, Any]]:
+        """Each intervention started by the month's end, evaluated
+        (:func:`returns_kit.interventions.evaluate` with ``experiments.yml``): chapter 8 shows them,
+        the summary gives their verdicts."""
+        items = interventions.started_by(self.interventions, self.month)
+        return [interventions.evaluate(self.outcomes, item, as_of=self.as_of, month=self.month,
+                                       **self.intervention_settings) for item in items]
+
+    @cached_property
+    def month_pair(self) -> summary.MonthPair:
+        """This month and last month at the same cohort age (:func:`returns_kit.summary.month_pair`)."""
+        return summary.month_pair(self.data.orders, self.data.after_sales, self.outcomes, self.taxonomy,
+                                  self.month, self.as_of)
+
     # -- conf/ ------------------------------------------------------------------------------
     @property
     def _conf(self) -> Path:
@@ -135,6 +164,11 @@ class Context:
     def cost_params(self) -> dict[str, Any]:
         """The cost model's parameters (``costs.yml``)."""
         return costs.load_params(self._conf)
+
+    @cached_property
+    def action_rules(self) -> dict[str, Any]:
+        """The summary's suggested-action rules (``actions.yml``)."""
+        return summary.load_action_rules(self._conf)
 
     @cached_property
     def intervention_settings(self) -> dict[str, Any]:

@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 DEFAULT_NOTEBOOKS = Path("notebooks")
-NOTEBOOK_GLOB = "0[1-8]_*.ipynb"
+NOTEBOOK_GLOB = "0[0-8]_*.ipynb"
 
 #: Parameters the runner sets for every chapter that declares them, and the CLI option for each.
 BASE_PARAMS = {
@@ -56,7 +56,7 @@ _FALSE = {"false", "f", "no", "n", "off", "0", "否", "假", "不"}
 
 
 def discover_notebooks(folder: str | os.PathLike | None = None) -> list[Path]:
-    """The chapter notebooks ``01_*.ipynb`` … ``08_*.ipynb`` in ``folder`` (default
+    """The chapter notebooks ``00_*.ipynb`` (the summary) … ``08_*.ipynb`` in ``folder`` (default
     ``./notebooks``), sorted by name.  Raises ParameterError if there are none."""
     folder = Path(folder) if folder is not None else DEFAULT_NOTEBOOKS
     if not folder.is_dir():
@@ -64,7 +64,7 @@ def discover_notebooks(folder: str | os.PathLike | None = None) -> list[Path]:
     found = sorted(p for p in folder.glob(NOTEBOOK_GLOB) if p.is_file())
     if not found:
         raise ParameterError(
-            f"no chapter notebooks in {folder}: expected files named 01_*.ipynb … 08_*.ipynb"
+            f"no chapter notebooks in {folder}: expected files named 00_*.ipynb … 08_*.ipynb"
         )
     return found
 

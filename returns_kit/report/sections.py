@@ -33,7 +33,7 @@ METRICS_ORDER: tuple[str, ...] = (
     "month", "as_of", "data_quality", "application_view", "cohort_view", "cohort_after_sales",
     "coverage", "top_products", "provinces", "carriers", "creators", "reasons",
     "source_comparison", "custom_tags", "reason_mismatches", "anomalies", "anomaly_settings",
-    "benchmarks", "costs", "interventions",
+    "benchmarks", "costs", "interventions", "summary",
 )
 _RANK = {key: i for i, key in enumerate(METRICS_ORDER)}
 

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["atomic_write", "atomic_write_text", "atomic_write_bytes"]
+__all__ = ["atomic_write", "atomic_write_text", "atomic_write_bytes", "safe_cell", "FORMULA_STARTS"]
 
 
 def _umask() -> int:
@@ -52,3 +52,14 @@ def atomic_write_text(target: str | os.PathLike, text: str, encoding: str = "utf
 def atomic_write_bytes(target: str | os.PathLike, data: bytes) -> Path:
     """:func:`atomic_write` of bytes."""
     return atomic_write(target, lambda p: p.write_bytes(data))
+
+
+#: what makes a spreadsheet treat a cell as a formula (or a DDE command) when a file is opened
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(text: str) -> str:
+    """``text`` made safe for a spreadsheet cell: a leading ``=``, ``+``, ``-``, ``@``, tab or CR
+    gets an apostrophe in front (``=HYPERLINK(…)`` → ``'=HYPERLINK(…)``), so Excel and WPS show
+    the text instead of running it (OWASP "CSV injection"); anything else is unchanged."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text

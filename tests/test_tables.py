@@ -1,0 +1,93 @@
+"""tables.xlsx: every table of the report, one sheet each — IDs as text, percentages as numbers,
+nothing Excel would run as a formula."""
+
+import json
+import re
+import zipfile
+
+import nbformat
+import pandas as pd
+import pytest
+from python_calamine import CalamineWorkbook
+
+from returns_kit import display
+from returns_kit.core.files import safe_cell
+from returns_kit.report.tables import collect_tables, write_tables
+
+FRAME = pd.DataFrame({
+    "product_id": ["3625128703979325582", "3126097887411636468"],
+    "product_name": ["法式碎花连衣裙", "=HYPERLINK(\"http://evil.example\",\"点我\")"],
+    "paid_sub_orders": [304, 340], "refund_rate": [0.351974, 0.25], "refund_amount": [1234.5, 99.0],
+    "buyer_note": ["+cmd|' /C calc'!A0", "@SUM(1+1)"], "low_volume": [False, True],
+})
+
+
+def _executed(tmp_path, name="03_breakdown.ipynb"):
+    table = display.table(FRAME, columns=["product_name", "paid_sub_orders", "refund_rate", "refund_amount",
+                                          "buyer_note", "low_volume"])
+    bundle = table._repr_mimebundle_()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# 三、多维拆解"),
+        nbformat.v4.new_markdown_cell('<a id="rk-products"></a>\n\n## 商品：高退商品 TOP20\n\n说明'),
+        nbformat.v4.new_code_cell("x", outputs=[nbformat.v4.new_output("display_data", data=bundle)]),
+        nbformat.v4.new_code_cell("y", outputs=[nbformat.v4.new_output("display_data", data=bundle)]),
+        nbformat.v4.new_code_cell("ch.emit()", outputs=[nbformat.v4.new_output("display_data", data={
+            display.TABLE_MIME: json.dumps({**display.table_data(FRAME, ["product_id", "refund_rate"], "退款子订单",
+                                                                  extra_ids=False), "drilldown": True}),
+            "text/plain": "tables.xlsx 明细"})]),
+    ]
+    path = tmp_path / name
+    nbformat.write(nb, path)
+    return path
+
+
+def test_table_data_keeps_every_row_and_puts_ids_first():
+    data = display.table_data(FRAME.head(2), ["product_name", "refund_rate"])
+    assert [c["key"] for c in data["columns"]] == ["product_id", "product_name", "refund_rate"]
+    assert [c["kind"] for c in data["columns"]] == ["id", "text", "percent"]
+    assert data["columns"][2]["label"] == "退款率"
+    assert data["rows"][0] == ["3625128703979325582", "法式碎花连衣裙", 0.351974]
+    html = display.table(FRAME, max_rows=1)._repr_mimebundle_()
+    assert "共 2 行，仅显示前 1 行" in html["text/html"]
+    assert len(json.loads(html[display.TABLE_MIME])["rows"]) == 2  # the workbook gets every row
+
+
+def test_sheets_are_named_after_chapter_and_heading(tmp_path):
+    tables = collect_tables([_executed(tmp_path)])
+    assert [t.sheet for t in tables] == ["3 商品：高退商品 TOP20", "3 商品：高退商品 TOP20 (2)", "3 明细 退款子订单"]
+    assert [t.drilldown for t in tables] == [False, False, True]
+
+
+def test_safe_cell_neutralises_formula_starts():
+    for text in ("=1+1", "+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx"):
+        assert safe_cell(text) == "'" + text
+    assert safe_cell("法式碎花连衣裙") == "法式碎花连衣裙" and safe_cell("−1.4 个百分点") == "−1.4 个百分点"
+
+
+def _sheet_xml(path, index):
+    with zipfile.ZipFile(path) as z:
+        return z.read(f"xl/worksheets/sheet{index}.xml").decode("utf-8"), z.read("xl/styles.xml").decode("utf-8")
+
+
+def test_workbook_types_and_no_formulas(tmp_path):
+    tables = collect_tables([_executed(tmp_path)])
+    out = write_tables(tmp_path / "tables.xlsx", tables, "抖店退货分析月报 2026-10")
+    book = CalamineWorkbook.from_path(str(out))
+    assert book.sheet_names == ["目录", "3 商品：高退商品 TOP20", "3 商品：高退商品 TOP20 (2)", "3 明细 退款子订单"]
+    rows = book.get_sheet_by_name("3 商品：高退商品 TOP20").to_python()
+    assert rows[0] == ["商品ID", "商品名称", "支付子订单数", "退款率", "退款金额(元)", "用户售后说明", "样本不足"]
+    first, second = rows[1], rows[2]
+    assert first[0] == "3625128703979325582"  # the ID is text: all 19 digits
+    assert first[2] == 304 and first[3] == pytest.approx(0.351974) and first[4] == 1234.5
+    assert second[1] == "'=HYPERLINK(\"http://evil.example\",\"点我\")"  # stored as text, neutralised
+    assert first[5] == "'+cmd|' /C calc'!A0" and second[5] == "'@SUM(1+1)"
+    assert first[6] == "否" and second[6] == "是"
+    for index in range(1, 5):
+        xml, styles = _sheet_xml(out, index)
+        assert "<f>" not in xml and "<f " not in xml  # not a single formula cell
+    xml, styles = _sheet_xml(out, 2)
+    assert re.search(r'<c r="A2" s="\d+" t="s">', xml)  # the ID cell is a (shared) string
+    assert 'formatCode="0.0%"' in styles
+    toc = book.get_sheet_by_name("目录").to_python()
+    assert toc[0][0] == "抖店退货分析月报 2026-10" and toc[3][:2] == ["3 商品：高退商品 TOP20", 3]

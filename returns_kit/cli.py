@@ -15,7 +15,7 @@ from .alerts import run_alerts
 from .core.periods import MONTH_RE
 from .errors import ReturnsKitError
 from .io import ingest
-from .report import run_report
+from .report import month_range, run_report, run_reports
 from .sample import generate
 
 
@@ -33,6 +33,13 @@ def _date(text: str) -> str:
 
 def _months(text: str) -> list[str]:
     return [_month(m.strip()) for m in text.split(",") if m.strip()]
+
+
+def _month_range(text: str) -> list[str]:
+    try:
+        return month_range(text)
+    except ReturnsKitError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _param(text: str) -> tuple[str, str]:
@@ -72,8 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     _folders(i, "raw", "processed", "conf")
     i.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
 
-    r = sub.add_parser("report", help="run the eight chapter notebooks and render one HTML")
-    r.add_argument("--month", type=_month, required=True, help="YYYY-MM")
+    r = sub.add_parser("report", help="run the summary and the eight chapter notebooks, render one HTML per month")
+    which = r.add_mutually_exclusive_group(required=True)
+    which.add_argument("--month", type=_month, help="YYYY-MM")
+    which.add_argument("--months", type=_month_range, metavar="FIRST..LAST",
+                       help="a range (2026-01..2026-10) or a list (2026-08,2026-10): one progress bar, "
+                            "reports/index.html rebuilt once")
     _folders(r, "raw", "external", "processed", "conf")
     r.add_argument("--out", type=Path, default=Path("reports"))
     r.add_argument("--notebooks", type=Path, default=None,
@@ -105,19 +116,19 @@ def main(argv: list[str] | None = None) -> int:
             data = ingest(args.raw, args.processed, force=args.force, conf_dir=args.conf)
             print(data.summary())
         elif args.command == "report":
-            index = run_report(
-                args.month,
-                raw=args.raw,
-                external=args.external,
-                processed=args.processed,
-                out=args.out,
-                conf=args.conf,
-                notebooks=args.notebooks,
-                params=dict(args.param),
-                timeout=args.timeout,
-                progress=not args.no_progress,
-            )
-            print(index)
+            options = dict(raw=args.raw, external=args.external, processed=args.processed, conf=args.conf,
+                           notebooks=args.notebooks, params=dict(args.param), timeout=args.timeout)
+            if args.month:
+                print(run_report(args.month, out=args.out, progress=not args.no_progress, **options))
+            else:
+                done, failed = run_reports(args.months, out=args.out, progress=not args.no_progress, **options)
+                for path in done:
+                    print(path)
+                print(args.out / "index.html")
+                if failed:
+                    print(f"returns-kit: error: {len(failed)} of {len(args.months)} months failed: "
+                          + ", ".join(m for m, _ in failed), file=sys.stderr)
+                    return max(exc.exit_code for _, exc in failed)
         elif args.command == "alerts":
             return run_alerts(args.month, date=args.date, send_now=args.send, conf=args.conf,
                               raw=args.raw, processed=args.processed, external=args.external,

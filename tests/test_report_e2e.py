@@ -79,7 +79,7 @@ def test_metrics_json(report):
 def test_executed_notebooks_kept_without_font_warnings(report):
     index, _, _ = report
     executed = sorted((index.parent / "_run").glob("0*.ipynb"))
-    assert len(executed) == 8
+    assert len(executed) == 9  # the summary and the eight chapters
     for path in executed:
         assert "missing from font" not in path.read_text(encoding="utf-8")
 
@@ -106,7 +106,7 @@ def test_chinese_font_subset_embedded_for_readers_without_one(report):
     from returns_kit.report import page_text_chars
 
     _, html, _ = report
-    match = re.search(r'font-family: "rk-noto-sc"; src: url\(data:font/woff;base64,([A-Za-z0-9+/=]+)\)', html)
+    match = re.search(r'font-family: "rk-noto-sc"; src: url\(data:font/woff2?;base64,([A-Za-z0-9+/=]+)\)', html)
     assert match, "no embedded CJK font"
     cmap = TTFont(io.BytesIO(base64.b64decode(match.group(1)))).getBestCmap()
     chars = page_text_chars(html)
@@ -283,3 +283,123 @@ def test_html_and_metrics_json_show_the_same_figures(report):
         assert points_text(item["effect"]) in row and p_text(item["p_value"]) in row
         assert item["recommendation"] in row and pct(item["after_rate"]) in row
     assert "application/vnd.returns-kit.metrics+json" not in text and "metrics.json 第" not in text
+
+
+# --------------------------------------------------------------------------------------------
+# The summary (摘要): the answer on the first screen, its sentences from its own figures
+# --------------------------------------------------------------------------------------------
+
+def test_report_opens_with_the_summary(report):
+    _, html, _ = report
+    body = html[html.index('class="rk-toc"'):]
+    first = re.search(r'<div class="rk-chapter-anchor" id="(chapter-\d\d)">', body)
+    assert first.group(1) == "chapter-00"
+    summary = _chapter_html(html, 0)
+    assert "摘要" in summary and "本月要点" in summary and "建议动作" in summary
+    assert html.index('id="chapter-00"') < html.index('id="chapter-01"')
+    assert "rk-cards" in summary and "data:image/png;base64" in summary  # KPI cards, the waterfall
+
+
+def test_summary_sentences_are_on_the_page_and_link_inside_it(report):
+    import html as html_lib
+
+    _, html, m = report
+    s = m["summary"]
+    summary = _chapter_html(html, 0)
+    assert 3 <= len(s["sentences"]) <= 5
+    for sentence in s["sentences"]:
+        assert html_lib.escape(sentence, quote=False) in summary.replace("&quot;", '"'), sentence
+    links = re.findall(r"""class=["']rk-more["'] href=["']#([^"']+)["']""", summary)
+    assert len(links) == len(s["sentences"])
+    for target in links:
+        assert f'id="{target}"' in html, target
+
+
+def test_summary_first_driver_names_a_planted_product_and_adds_up(report):
+    _, _, m = report
+    s = m["summary"]
+    names = {p.name for p in sample.CATALOG if p.product_id in set(sample.PLANTED["spike"]["product_ids"])}
+    names.add(sample.PLANTED["surge"]["product_name"])
+    first_driver = s["sentences"][1]
+    assert any(f"「{n}」" in first_driver for n in names), first_driver
+    change = next(k for k in s["kpis"] if k["key"] == "refund_rate_count")["change"]
+    by_dim: dict[str, float] = {}
+    for d in s["drivers"]:
+        by_dim[d["dimension"]] = by_dim.get(d["dimension"], 0.0) + d["contribution"]
+    assert set(by_dim) == {"day", "product", "creator", "province", "carrier", "reason"}
+    for dim, total in by_dim.items():
+        assert total == pytest.approx(change, abs=1e-9), dim
+    contributions = [abs(d["contribution"]) for d in s["drivers"]]
+    assert contributions == sorted(contributions, reverse=True)
+
+
+def test_summary_figures_are_the_chapters_figures(report):
+    from returns_kit.display import pct, points_text
+
+    _, _, m = report
+    s = m["summary"]
+    k = {x["key"]: x for x in s["kpis"]}
+    assert k["refund_rate_count"]["value"] == m["cohort_view"]["refund_rate_count"]
+    assert k["quality_return_rate"]["value"] == m["cohort_view"]["quality_return_rate"]
+    assert s["previous_month"] == "2026-09" and s["compared_at"].startswith("2026-10-")
+    head = s["sentences"][0]
+    assert pct(k["refund_rate_count"]["value"]) in head and pct(k["refund_rate_count"]["previous"]) in head
+    day = next(d for d in s["drivers"] if d["dimension"] == "day")
+    assert day["key"] == sample.PLANTED["spike"]["date"]  # the live-session day moved the month most
+    assert points_text(day["contribution"]) in s["sentences"][1]
+    pushed = [a for a in m["anomalies"] if a["pushed"]]
+    assert len(s["alerts"]) == len(pushed)
+    assert [v.split("】")[0] + "】" for v in s["verdicts"]] == [f"【{i['name']}】" for i in m["interventions"]]
+    assert any("尚未成熟" in w for w in s["warnings"]) and any("隔离" in w for w in s["warnings"])
+    assert 1 <= len(s["actions"]) <= 3
+    assert all(a["lever"] in ("商品优化", "服务优化", "流程优化") and a["evidence"] for a in s["actions"])
+    assert any(sample.PLANTED["carrier"]["carrier"] in a["text"] for a in s["actions"])
+    assert {h["dimension"] for h in s["hotspots"]} >= {"day", "product", "province"}
+    assert not {h["key"] for h in s["hotspots"]} & {"未发货/无快递信息", "\x00none"}  # nothing to act on
+    top = next(h for h in s["hotspots"] if h["dimension"] == "product")
+    assert top["name"] == PRODUCT  # the planted high-return product has the most excess refunds
+
+
+def test_tables_xlsx_has_every_table_ids_as_text_and_no_personal_data(report):
+    import zipfile
+
+    from python_calamine import CalamineWorkbook
+
+    index, html, m = report
+    path = index.parent / "tables.xlsx"
+    book = CalamineWorkbook.from_path(str(path))
+    names = book.sheet_names
+    assert names[0] == "目录"
+    for expected in ("0 为什么变了", "0 退款集中在哪里", "1 读取的文件", "3 商品：高退商品 TOP20", "3 地区：省份与城市",
+                     "4 点选原因与说明不符：隐性品质退货", "8 评估结果", "3 明细 商品 TOP20 的退款子订单"):
+        assert expected in names, expected
+    shown = len(re.findall(r"""<div class=["']rk-table["']>""", html))  # every table of the page has its sheet
+    assert len([n for n in names if " 明细 " not in n]) - 1 == shown
+    top = book.get_sheet_by_name("3 商品：高退商品 TOP20").to_python()
+    assert top[0][0] == "商品ID"
+    ids = [r[0] for r in top[1:]]
+    assert all(isinstance(i, str) and len(i) == 19 for i in ids)
+    assert ids[:5] == [p["product_id"] for p in m["top_products"][:5]]
+    drill = book.get_sheet_by_name("3 明细 商品 TOP20 的退款子订单").to_python()
+    assert drill[0][:4] == ["商品ID", "商品名称", "子订单编号", "订单号"]
+    first = m["top_products"][0]
+    assert sum(1 for r in drill[1:] if r[0] == first["product_id"]) == first["refunded"]
+    with zipfile.ZipFile(path) as z:
+        xml = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml"))
+    assert "<f>" not in xml and "<f " not in xml
+    assert not re.search(r"1\d{2}\*{4}\d{4}", xml) and "收件人" not in xml and "详细地址" not in xml
+
+
+def test_page_is_light_enough_for_a_phone(report):
+    import base64
+
+    index, html, _ = report
+    assert index.stat().st_size <= 1_500_000
+    assert ".jp-DirListing" not in html and "--jp-icon-" not in html  # JupyterLab's own CSS is not inlined
+    charts = re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)", html)
+    assert len(charts) >= 20
+    for data in charts:
+        png = base64.b64decode(data)
+        assert png[25] == 3, "charts are palette PNGs"  # IHDR colour type 3
+        assert int.from_bytes(png[16:20], "big") >= 540  # still ≥ 1.4 device pixels per CSS pixel at 390 px
+    assert re.search(r"data:font/woff2;base64,", html)

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
@@ -181,7 +182,7 @@ def test_discover_notebooks_sorted_and_filtered(tmp_path):
 
 
 def test_discover_notebooks_errors_when_empty(tmp_path):
-    with pytest.raises(ParameterError, match="01_"):
+    with pytest.raises(ParameterError, match="00_"):
         report.discover_notebooks(tmp_path)
     with pytest.raises(ParameterError, match="does not exist"):
         report.discover_notebooks(tmp_path / "missing")
@@ -432,7 +433,7 @@ def test_collect_sections_from_two_chapters_in_canonical_order(executed):
 
 def test_metrics_order_is_the_canonical_list():
     assert report.METRICS_ORDER[:4] == ("month", "as_of", "data_quality", "application_view")
-    assert report.METRICS_ORDER[-1] == "interventions" and len(report.METRICS_ORDER) == 20
+    assert report.METRICS_ORDER[-1] == "summary" and len(report.METRICS_ORDER) == 21
     shuffled = {"extra_b": 1, "costs": 2, "month": "2026-10", "extra_a": 3, "reasons": []}
     assert list(report.sections.order_metrics(shuffled)) == [
         "month", "reasons", "costs", "extra_b", "extra_a"]
@@ -511,9 +512,15 @@ def _run_report_notebooks(folder: Path) -> Path:
     return folder
 
 
+class _OneMonth:
+    """What the runner checks of the ingested data: that the month has some."""
+    orders = pd.DataFrame({"pay_time": [pd.Timestamp("2026-10-05")]})
+    after_sales = pd.DataFrame({"apply_time": pd.Series([], dtype="datetime64[ns]")})
+
+
 def test_run_report_writes_the_emitted_sections(tmp_path, monkeypatch, capsys):
     calls = []
-    monkeypatch.setattr(report.run, "ingest", lambda *a, **k: calls.append((a, k)))
+    monkeypatch.setattr(report.run, "ingest", lambda *a, **k: calls.append((a, k)) or _OneMonth())
     index = report.run_report(
         "2026-10", raw=tmp_path / "raw", external=tmp_path / "ext", processed=tmp_path / "p",
         out=tmp_path / "reports", conf=tmp_path / "conf",

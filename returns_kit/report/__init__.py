@@ -16,8 +16,11 @@ each:
    the numbers the page shows (:func:`collect_sections`);
 5. :mod:`.render` — combines the executed notebooks into one HTML with a table of contents, no
    code and no metrics sections (:func:`render_html`; template ``returns_kit/templates/rk_report``:
-   no request to any other host, phone-friendly CSS);
-6. :mod:`.run` — writes ``metrics.json`` and ``index.html`` atomically (:func:`write_report`).
+   no request to any other host, phone-friendly CSS); :mod:`.tables` collects every table the
+   notebooks displayed, and the chapters' drill-down sheets, for ``tables.xlsx``
+   (:func:`collect_tables`);
+6. :mod:`.run` — writes ``metrics.json``, ``tables.xlsx`` and ``index.html`` atomically
+   (:func:`write_report`).
 
 Any failure raises before step 6, so the previous report (if any) stays untouched; the executed
 notebooks stay in ``_run/`` and :class:`~returns_kit.errors.NotebookError` names the one that
@@ -64,11 +67,15 @@ from .render import (
 from .run import (
     BEIJING,
     REPORT_TITLE,
+    month_range,
     remove_stale_temp_files,
     run_report,
+    run_reports,
     write_report,
 )
+from .index import write_index
 from .sections import METRICS_MIME, METRICS_ORDER, collect_sections
+from .tables import TABLES_NAME, collect_tables, write_tables
 
 __all__ = [
     "BASE_PARAMS",
@@ -84,11 +91,13 @@ __all__ = [
     "REMOVE_OUTPUT_TAGS",
     "REPORT_TITLE",
     "TEMPLATES_DIR",
+    "TABLES_NAME",
     "TEMPLATE_NAME",
     "NotebookWarning",
     "ReportRenderError",
     "check_self_contained",
     "collect_sections",
+    "collect_tables",
     "combine_notebooks",
     "convert_value",
     "discover_notebooks",
@@ -98,7 +107,11 @@ __all__ = [
     "page_text_chars",
     "remove_stale_temp_files",
     "render_html",
+    "month_range",
     "run_report",
+    "run_reports",
+    "write_index",
     "validate_params",
     "write_report",
+    "write_tables",
 ]

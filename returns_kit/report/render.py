@@ -10,8 +10,10 @@ outputs (returned as :class:`NotebookWarning`), and the chapters' ``metrics.json
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import html as html_lib
+import io
 import logging
 import os
 import re
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..chapters.base import METRICS_MIME
+from ..display import TABLE_MIME
 from ..errors import ReportRenderError
 from ..fonts import embed_cjk_font
 from .params import chapter_number, read_notebook
@@ -139,8 +142,10 @@ def _clean_cell(cell, chapter: str, path: Path, warnings: list[NotebookWarning])
     kept = []
     for output in cell.get("outputs", []):
         kind = output.get("output_type")
-        if METRICS_MIME in (output.get("data") or {}):
-            continue  # the chapter's metrics.json section: for the runner, not the reader
+        data = output.get("data") or {}
+        if METRICS_MIME in data or (TABLE_MIME in data and "text/html" not in data):
+            continue  # the chapter's metrics.json section, a drill-down sheet: for the runner, not the reader
+        data.pop(TABLE_MIME, None)  # a table's data for tables.xlsx: the page shows its HTML
         if kind == "stream" and output.get("name") == "stderr":
             warnings.append(NotebookWarning(chapter, path, output.get("text", ""), "stderr"))
             continue
@@ -158,6 +163,7 @@ def combine_notebooks(
     title: str,
     *,
     subtitle: str | None = None,
+    notice: str | None = None,
 ) -> tuple[Any, list[NotebookWarning]]:
     """One notebook for the whole report: a title cell, a table of contents (one link per
     chapter to an anchor ``chapter-NN`` placed at the start of the chapter; the chapter title is
@@ -208,6 +214,8 @@ def combine_notebooks(
     lines = [f"# {html_lib.escape(title)}"]
     if subtitle:
         lines += ["", f'<p class="rk-subtitle">{html_lib.escape(subtitle)}</p>']
+    if notice:
+        lines += ["", f'<p class="rk-notice">{html_lib.escape(notice)}</p>']
     title_cell = nbformat.v4.new_markdown_cell("\n".join(lines))
     title_cell.id = "rk-title"
     items = "\n".join(
@@ -223,6 +231,35 @@ def combine_notebooks(
 
 
 # ----------------------------------------------------------------------------- HTML
+
+_PNG = re.compile(r"data:image/png;base64,([A-Za-z0-9+/=]+)")
+
+
+def compress_png(data: bytes) -> bytes:
+    """A chart PNG as an 8-bit palette PNG (256 colours, no dithering, on white): charts have few
+    colours, so it looks the same at a third of the size; the original if that is not smaller."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as im:
+        im.load()
+        rgba = im.convert("RGBA")
+    flat = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba).convert("RGB")
+    small = flat.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    buf = io.BytesIO()
+    small.save(buf, format="PNG", optimize=True)
+    out = buf.getvalue()
+    return out if len(out) < len(data) else data
+
+
+def compress_images(html: str) -> str:
+    """Every inline chart of ``html`` through :func:`compress_png` (the page is read on phones
+    over mobile data)."""
+    def one(m: re.Match) -> str:
+        raw = base64.b64decode(m.group(1))
+        return "data:image/png;base64," + base64.b64encode(compress_png(raw)).decode("ascii")
+
+    return _PNG.sub(one, html)
+
 
 
 class _DropAltTextNotice(logging.Filter):
@@ -291,17 +328,19 @@ def render_html(
     *,
     subtitle: str | None = None,
     warnings: list[NotebookWarning] | None = None,
+    notice: str | None = None,
 ) -> str:
     """Render executed chapter notebooks as ONE self-contained HTML page.
 
-    No code and no prompts; tagged plumbing cells removed; stderr/error outputs dropped (they
+    ``notice`` (a re-rendered closed month's changes) goes under the subtitle.  No code and no
+    prompts; tagged plumbing cells removed; stderr/error outputs dropped (they
     are appended to ``warnings`` when a list is given, else logged); ``metrics.json`` sections
     dropped; charts stay inline ``data:image/png;base64``; ``<html lang="zh">`` and ``<title>`` =
     ``title``; a subset of the Chinese font embedded (:func:`returns_kit.fonts.embed_cjk_font`).
     The page makes no request to another host (checked: ReportRenderError otherwise).
     """
     executed = [Path(p) for p in executed]
-    nb, found = combine_notebooks(executed, title, subtitle=subtitle)
+    nb, found = combine_notebooks(executed, title, subtitle=subtitle, notice=notice)
     if warnings is not None:
         warnings.extend(found)  # the caller prints them
     else:
@@ -325,6 +364,7 @@ def render_html(
             'initial-scale=1"/>',
             1,
         )
+    html = compress_images(html)
     html = embed_cjk_font(html)
     check_self_contained(html)
     return html

@@ -12,16 +12,23 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from ..core.files import atomic_write_text
 from ..core.jsonable import jsonable
 from ..core.periods import parse_month
-from ..io import ingest
+from ..errors import InputError, ParameterError, ReturnsKitError
+from ..io import Dataset, ingest
 from .execute import execute_chapters, kernel_warning
 from .params import NOTEBOOK_GLOB, discover_notebooks, validate_params
 from .render import NotebookWarning, render_html
 from .sections import collect_sections
+from .index import write_index
+from .snapshots import changes_text, compare, keep_snapshot, load_snapshot
+from .tables import TABLES_NAME, SheetTable, collect_tables, write_tables
 
-__all__ = ["BEIJING", "REPORT_TITLE", "remove_stale_temp_files", "run_report", "write_report"]
+__all__ = ["BEIJING", "REPORT_TITLE", "month_range", "months_with_data", "remove_stale_temp_files",
+           "require_month_data", "run_report", "run_reports", "write_report"]
 
 REPORT_TITLE = "抖店退货分析月报 {month}"
 BEIJING = timezone(timedelta(hours=8), "北京时间")
@@ -32,7 +39,7 @@ def remove_stale_temp_files(out_month_dir: str | os.PathLike) -> list[Path]:
     folder = Path(out_month_dir)
     removed = []
     if folder.is_dir():
-        for pattern in (".index.html.*.tmp", ".metrics.json.*.tmp"):
+        for pattern in (".index.html.*.tmp", ".metrics.json.*.tmp", f".{TABLES_NAME}.*.tmp"):
             for path in folder.glob(pattern):
                 with contextlib.suppress(OSError):
                     path.unlink()
@@ -40,19 +47,39 @@ def remove_stale_temp_files(out_month_dir: str | os.PathLike) -> list[Path]:
     return removed
 
 
-def write_report(out_month_dir: str | os.PathLike, html: str, metrics: Mapping[str, Any]) -> Path:
-    """Write ``index.html`` and ``metrics.json`` (utf-8) atomically; return the index path.
+def write_report(out_month_dir: str | os.PathLike, html: str, metrics: Mapping[str, Any],
+                 tables: list[SheetTable] | None = None, title: str = "") -> Path:
+    """Write ``index.html``, ``metrics.json`` (utf-8) and, given ``tables``, ``tables.xlsx``
+    atomically; return the index path.
 
-    Both files are written to temp files in the same folder first and then moved into place with
-    ``os.replace`` (metrics first, index last), so a crash leaves either the previous report or
-    the new one, never a half-written file.  NaN/inf in metrics become ``null``; a value that is
-    not JSON raises TypeError before anything is written.
+    Each file is written to a temp file in the same folder first and then moved into place with
+    ``os.replace`` (metrics first, the workbook, index last), so a crash leaves either the
+    previous file or the new one, never a half-written file.  NaN/inf in metrics become
+    ``null``; a value that is not JSON raises TypeError before anything is written.
     """
     folder = Path(out_month_dir)
     folder.mkdir(parents=True, exist_ok=True)
     text = json.dumps(jsonable(metrics), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
     atomic_write_text(folder / "metrics.json", text)
+    if tables is not None:
+        write_tables(folder / TABLES_NAME, tables, title)
     return atomic_write_text(folder / "index.html", html)
+
+
+def months_with_data(data: Dataset) -> set[str]:
+    """The months in which the exports have a paid sub-order or an after-sale application."""
+    times = [data.orders["pay_time"], data.after_sales["apply_time"]]
+    return {t for s in times for t in s.dropna().dt.strftime("%Y-%m").unique()}
+
+
+def require_month_data(data: Dataset, month: str, raw: str | os.PathLike) -> None:
+    """InputError (exit 2) when the exports hold nothing of ``month``: a report of empty tables
+    would look like a month without returns."""
+    if month not in months_with_data(data):
+        have = sorted(months_with_data(data))
+        span = f"{have[0]} … {have[-1]}" if have else "none"
+        raise InputError(f"no paid order and no after-sale of {month} in {raw} (months with data: {span}); "
+                         f"export {month} from 抖店 (订单管理 and 售后工作台) into that folder")
 
 
 def _clean_run_dir(run_dir: Path) -> None:
@@ -80,8 +107,14 @@ def run_report(
     params: Mapping[str, Any] | None = None,
     timeout: int | None = 600,
     progress: bool = True,
+    update_index: bool = True,
 ) -> Path:
     """Run the monthly report end to end; return ``out/<month>/index.html``.
+
+    Afterwards ``out/index.html`` lists every rendered month (:func:`~.index.write_index`; not
+    with ``update_index=False``, as a batch does once at its end).  A closed month re-rendered
+    is compared with its snapshot (:mod:`.snapshots`): what changed is printed, recorded in
+    ``metrics.json`` (``snapshot``) and said under the page's title.
 
     Bad parameters → ParameterError and bad input → InputError (exit 2), both before any notebook
     runs; a failing or timed-out chapter → NotebookError naming ``out/<month>/_run/<chapter>``
@@ -102,7 +135,8 @@ def run_report(
     per_nb = validate_params(nb_paths, params or {}, base=base)
 
     # Ingest first: bad input exits 2 before any notebook runs, and the chapters read its cache.
-    ingest(raw, processed, conf_dir=conf)
+    data = ingest(raw, processed, conf_dir=conf)
+    require_month_data(data, month, raw)
 
     month_dir = Path(out) / month
     run_dir = month_dir / "_run"
@@ -114,6 +148,7 @@ def run_report(
     if problem:
         _print_warning(problem)
 
+    snapshot = load_snapshot(month_dir)
     executed = execute_chapters(nb_paths, per_nb, run_dir, timeout=timeout, progress=progress)
 
     silent: list[Path] = []
@@ -124,14 +159,73 @@ def run_report(
             "ch.emit()); metrics.json has none of its keys"
         )
 
+    notice = None
+    if snapshot is not None:
+        changes = compare(snapshot, metrics)
+        notice = changes_text(snapshot, changes)
+        metrics["snapshot"] = {"as_of": snapshot.get("as_of"), "changes": changes}
+        if changes:
+            _print_warning(notice)
+
+    title = REPORT_TITLE.format(month=month)
     found: list[NotebookWarning] = []
     generated = datetime.now(BEIJING).strftime("%Y-%m-%d %H:%M")
     html = render_html(
         executed,
-        REPORT_TITLE.format(month=month),
+        title,
         subtitle=f"报告月份 {month} · 生成于 {generated}（北京时间）",
         warnings=found,
+        notice=notice,
     )
     for item in found:
         _print_warning(str(item))
-    return write_report(month_dir, html, metrics)
+    index = write_report(month_dir, html, metrics, collect_tables(executed), title)
+    keep_snapshot(month_dir, metrics)
+    if update_index:
+        write_index(out)
+    return index
+
+
+def month_range(text: str) -> list[str]:
+    """``"2026-01..2026-10"`` → every month from January to October; ``"2026-08,2026-10"`` → those
+    two; ParameterError for anything else or a range that runs backwards."""
+    text = text.strip()
+    if ".." in text:
+        first, _, last = text.partition("..")
+        first, last = parse_month(first.strip()), parse_month(last.strip())
+        if first > last:
+            raise ParameterError(f"month range {text!r} runs backwards")
+        months = [first]
+        while months[-1] < last:
+            months.append((pd.Timestamp(f"{months[-1]}-01") + pd.offsets.MonthBegin(1)).strftime("%Y-%m"))
+        return months
+    return [parse_month(m.strip()) for m in text.split(",") if m.strip()]
+
+
+def run_reports(months: list[str], *, out: str | os.PathLike, progress: bool = True,
+                **options: Any) -> tuple[list[Path], list[tuple[str, ReturnsKitError]]]:
+    """Render ``months`` one after another (:func:`run_report` with ``options``), one progress
+    bar for the batch, and rebuild ``out/index.html`` once at the end.  A month the exports
+    have no data for is skipped with a warning; a month that fails does not stop the others.
+    Returns the written pages and the failures ``(month, error)``."""
+    from tqdm.auto import tqdm
+
+    raw = options["raw"]
+    data = ingest(raw, options["processed"], conf_dir=options["conf"])
+    have = months_with_data(data)
+    done: list[Path] = []
+    failed: list[tuple[str, ReturnsKitError]] = []
+    bar = tqdm(months, desc="报告", unit="月", disable=not progress)
+    for month in bar:
+        bar.set_postfix_str(month)
+        if month not in have:
+            _print_warning(f"{month}: no data in {raw}, skipped")
+            continue
+        try:
+            done.append(run_report(month, out=out, progress=False, update_index=False, **options))
+        except ReturnsKitError as exc:
+            _print_warning(f"{month}: {exc}")
+            failed.append((month, exc))
+    bar.close()
+    write_index(out)
+    return done, failed

@@ -141,7 +141,7 @@ def _outcomes(orders: pd.DataFrame, after_sales: pd.DataFrame) -> pd.DataFrame:
 
 SCENARIOS = {
     "null": World(),
-    "null, 300/day": World(orders_per_day=300),
+    "null · 300/day": World(orders_per_day=300),
     "shop +15%": World(shop_shift=1.15),
     "shop +25%": World(shop_shift=1.25),
     "product ×2": World(product_shift=2.0),
@@ -200,15 +200,23 @@ def main(argv=None) -> int:
     parser.add_argument("--reps", type=int, default=100, help="months per scenario (default 100)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS),
+                        help=f"comma-separated, default all: {', '.join(SCENARIOS)}")
+    parser.add_argument("--no-save", action="store_true", help="do not write results/summary.json")
     args = parser.parse_args(argv)
-    tasks = [(name, args.seed * 10_000 + i) for name in SCENARIOS for i in range(args.reps)]
+    names = [n.strip() for n in args.scenarios.split(",") if n.strip()]
+    unknown = sorted(set(names) - set(SCENARIOS))
+    if unknown:
+        parser.error(f"unknown scenario(s): {', '.join(unknown)}")
+    tasks = [(name, args.seed * 10_000 + i) for name in names for i in range(args.reps)]
     start = time.time()
     with Pool(args.workers) as pool:
         rows = pool.map(run, tasks)
     result = summarise(rows)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "summary.json").write_text(json.dumps({"reps": args.reps, "seed": args.seed, "summary": result},
-                                                     ensure_ascii=False, indent=2), encoding="utf-8")
+    if not args.no_save:
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "summary.json").write_text(json.dumps({"reps": args.reps, "seed": args.seed, "summary": result},
+                                                         ensure_ascii=False, indent=2), encoding="utf-8")
     print(table(result))
     print(f"\n{len(tasks)} simulated month pairs in {time.time() - start:.0f} s")
     return 0

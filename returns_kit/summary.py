@@ -33,7 +33,7 @@ from scipy import stats
 from .config import load_yaml
 from .core.periods import equal_age_cutoff, in_month, month_days, months_back_from, previous_month
 from .cohort_clock import refund_success_times
-from .core.stats import holm, mean_change_test, random_effects_variance, ratio_change_test, wilson_interval
+from .core.stats import holm, mean_change_test, ratio_change_test, robust_between_variance, wilson_interval
 from .core.taxonomy import Taxonomy
 from .decomposition import level_decomposition, rate_decomposition, share_decomposition
 from .errors import ParameterError
@@ -250,10 +250,13 @@ def _segment_test(pair: MonthPair, dim: str, keys: Sequence[str]) -> pd.DataFram
     change and its day-level standard error.  Products (regions, creators) drift from month to
     month on their own — a weekly random walk of taste, stock, listing position — so a large
     product's small drift would be "significant" against day noise alone.  The drift is measured
-    on the segments themselves: their changes on the logit-like scale ``Δr / (r̄(1−r̄))`` have a
-    DerSimonian–Laird variance τ² beyond their sampling variance
-    (:func:`~returns_kit.core.stats.random_effects_variance`); each segment's standard error gets
-    ``τ² · (r̄(1−r̄))²`` added.  Returns ``p_value``, ``se_day``, ``se`` per key.
+    on the segments themselves: their changes on the logit scale ``Δr / (r0(1−r0))`` (``r0`` last
+    month's rate: drift is proportional to where a product starts) have a
+    variance τ² beyond their sampling variance, estimated robustly from the median segment
+    (:func:`~returns_kit.core.stats.robust_between_variance`: the products that really moved do
+    not make the others' drift look larger); each segment's standard error gets
+    ``τ² · (r0(1−r0))²`` added.  Returns ``p_value`` (beyond day noise and drift), ``p_day``
+    (beyond day noise only), ``se_day``, ``se`` per key.
     """
     def per_day(frame: pd.DataFrame) -> dict[Any, pd.DataFrame]:
         g = frame.groupby([segment_keys(frame, dim), frame["pay_time"].dt.normalize()])["refunded"].agg(["size", "sum"])
@@ -266,16 +269,17 @@ def _segment_test(pair: MonthPair, dim: str, keys: Sequence[str]) -> pd.DataFram
         if a is None or b is None:
             continue
         r = ratio_change_test(b["sum"], b["size"], a["sum"], a["size"])
-        level = (b["sum"].sum() + a["sum"].sum()) / (b["size"].sum() + a["size"].sum())
+        level = max(b["sum"].sum(), 0.5) / b["size"].sum()  # last month's rate (½ refund if none)
         rows.append({"key": key, "change": r["change"], "se_day": r["se"], "df": r["df"],
                      "scale": level * (1 - level)})
     table = pd.DataFrame(rows, columns=["key", "change", "se_day", "df", "scale"])
     ok = table["scale"] > 0
-    tau2, _ = random_effects_variance(table.loc[ok, "change"] / table.loc[ok, "scale"],
-                                      (table.loc[ok, "se_day"] / table.loc[ok, "scale"]) ** 2)
+    tau2 = robust_between_variance(table.loc[ok, "change"] / table.loc[ok, "scale"],
+                                   (table.loc[ok, "se_day"] / table.loc[ok, "scale"]) ** 2)
     table["se"] = np.sqrt(table["se_day"] ** 2 + tau2 * table["scale"] ** 2)
-    t = (table["change"] / table["se"]).where(table["se"] > 0, 0.0)
-    table["p_value"] = [float(2 * stats.t.sf(abs(v), d)) if d == d else math.nan for v, d in zip(t, table["df"])]
+    for col, se in (("p_value", "se"), ("p_day", "se_day")):
+        t = (table["change"] / table[se]).where(table[se] > 0, 0.0)
+        table[col] = [float(2 * stats.t.sf(abs(v), d)) if d == d else math.nan for v, d in zip(t, table["df"])]
     return table.set_index("key")
 
 
@@ -330,8 +334,10 @@ def _segment_table(pair: MonthPair, dim: str, alpha: float, min_orders: int) -> 
                           "refunded": pair.outcomes["refunded"].astype(int)})
     table = rate_decomposition(before, after, "key")
     tested = table[(table["paid_before"] >= min_orders) & (table["paid_after"] >= min_orders)]["key"]
-    table["p_value"] = table["key"].map(_segment_test(pair, dim, list(tested))["p_value"]).astype(float)
+    tests = _segment_test(pair, dim, list(tested))
+    table["p_value"] = table["key"].map(tests["p_value"]).astype(float)
     table["significant"] = holm(table["p_value"].to_numpy(dtype=float), alpha)
+    table["beyond_day_noise"] = holm(table["key"].map(tests["p_day"]).to_numpy(dtype=float), alpha)
     return table
 
 
@@ -361,7 +367,8 @@ def drivers(pair: MonthPair, taxonomy: Taxonomy, top: int = 8, alpha: float = 0.
     * product / creator / province / carrier — :func:`~returns_kit.decomposition.rate_decomposition`;
       ``p_value`` of the segment's own rate change (days as the unit, beyond the drift segments
       show on their own: :func:`_segment_test`) and ``significant`` (Holm within the dimension,
-      over the segments with ≥ ``min_orders`` orders in both months);
+      over the segments with ≥ ``min_orders`` orders in both months); ``beyond_day_noise`` the
+      same against day noise alone (a change as large as other products' monthly drift);
     * day — each pay day against last month's same-age days (:func:`same_age_reference`,
       :func:`~returns_kit.decomposition.level_decomposition`), plus one row for how this month's
       orders spread over the ages (``账龄结构``, a mix effect);
@@ -409,7 +416,7 @@ def drivers(pair: MonthPair, taxonomy: Taxonomy, top: int = 8, alpha: float = 0.
     out = pd.concat(frames, ignore_index=True)
     first = ["dimension", "key", "name", "contribution", "rate_effect", "mix_effect"]
     out = out[first + [c for c in out.columns if c not in first]]
-    for col in ("p_value", "significant"):
+    for col in ("p_value", "significant", "beyond_day_noise"):
         if col not in out:
             out[col] = None
     order = out["contribution"].abs().sort_values(ascending=False, kind="stable").index

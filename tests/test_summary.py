@@ -295,3 +295,19 @@ def test_bad_action_rules_name_the_rule(tmp_path):
     bad = {"max_actions": 3, "rules": [{"lever": "商品优化", "when": {"dimension": "product"}, "text": "{nme}"}]}
     with pytest.raises(ParameterError, match="unknown placeholder"):
         S.suggest(bad, pd.DataFrame([_driver("product", "P", "裙", 1.0)]), {})
+
+
+def test_robust_between_variance_ignores_the_few_that_really_moved():
+    from returns_kit.core.stats import random_effects_variance, robust_between_variance
+
+    rng = np.random.default_rng(3)
+    v = rng.uniform(0.01, 0.05, 400)
+    pure = rng.normal(0, np.sqrt(v))
+    assert robust_between_variance(pure, v) < 0.005  # no drift: (about) none found
+    drift = rng.normal(0, np.sqrt(v + 0.04))
+    assert robust_between_variance(drift, v) == pytest.approx(0.04, abs=0.015)
+    moved = drift.copy()
+    moved[:60] += 1.5  # 15% of the segments really changed
+    assert robust_between_variance(moved, v) == pytest.approx(0.04, abs=0.015)
+    assert random_effects_variance(moved, v)[0] > 0.3  # the mean-based estimate calls it all drift
+    assert robust_between_variance([0.1, 0.2], [0.01, 0.01]) == 0.0  # too few to say

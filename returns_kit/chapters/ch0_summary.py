@@ -21,6 +21,7 @@ import pandas as pd
 from ..core.jsonable import records
 from ..core.periods import cohort_maturity
 from ..display import money, p_phrase, pct, points_text
+from ..interventions import started_by
 from ..messages import alert_line
 from ..metrics import coverage_summary
 from ..reasons import reason_mismatches
@@ -29,7 +30,7 @@ from ..summary import (DIMENSIONS, UNACTIONABLE, MonthPair, carrier_damage_signa
 from .base import Chapter
 from .context import Context
 
-__all__ = ["Summary", "build", "LINKS", "MIN_SENTENCE_POINTS"]
+__all__ = ["Summary", "build", "LINKS", "MIN_SENTENCE_POINTS", "MIN_EVIDENCE_SHARE", "top_tags"]
 
 #: where each kind of sentence points: (anchor id in the report, link text)
 LINKS: dict[str, tuple[str, str]] = {
@@ -43,11 +44,15 @@ LINKS: dict[str, tuple[str, str]] = {
 }
 _DRIVER_FIELDS = ["dimension", "key", "name", "contribution", "rate_effect", "mix_effect", "rate_before",
                   "rate_after", "paid_before", "paid_after", "refunded_before", "refunded_after", "ci_low",
-                  "ci_high", "p_value", "significant", "top_category", "top_reason", "top_reason_share"]
+                  "ci_high", "p_value", "significant", "beyond_day_noise", "top_category", "top_reason",
+                  "top_reason_share"]
 _HOTSPOT_FIELDS = ["dimension", "key", "name", "excess_refunds", "refund_rate", "ci_low", "ci_high",
                    "paid_sub_orders", "refunded"]
 #: the smallest contribution a driver sentence is written for
 MIN_SENTENCE_POINTS = 0.0005
+#: a reason or tag is named as evidence when at least this share of the segment's refunds
+#: (after-sales) has it
+MIN_EVIDENCE_SHARE = 0.3
 
 
 @dataclass(repr=False)
@@ -64,6 +69,8 @@ class Summary(Chapter):
     verdicts: list[str] = field(default_factory=list)  #: each intervention's recommendation
     warnings: list[str] = field(default_factory=list)  #: data-quality warnings
     trend: pd.DataFrame = field(default_factory=pd.DataFrame)  #: :func:`returns_kit.summary.equal_age_trend`
+    piloted: dict[str, str] = field(default_factory=dict)  #: product_id → the intervention it pilots
+    product_tags: dict[str, tuple[str, float]] = field(default_factory=dict)  #: product_id → (top tag, share)
 
     number = 0
     title = "摘要"
@@ -139,16 +146,22 @@ class Summary(Chapter):
     def _driver(self, row: dict[str, Any]) -> dict[str, str]:
         dim = row["dimension"]
         reason = (f"；{row['top_reason_share']:.0%} 的退款原因是“{row['top_reason']}”"
-                  if row.get("top_reason") else "")
+                  if row.get("top_reason") and row["top_reason_share"] >= MIN_EVIDENCE_SHARE else "")
+        if dim == "product" and row["key"] in self.product_tags:
+            tag, share = self.product_tags[row["key"]]
+            reason += f"；买家留言最常提到“{tag}”（{share:.0%} 的售后）"
         if dim == "day":
             products = row.get("top_products") or []
             who = ("，退得最多的是" + "、".join(f"「{n}」" for n in products[:2])) if products else ""
             text = (f"{row['name']}一天贡献 {points_text(row['contribution'])}：当天支付 {row['paid_after']:,} 单，"
-                    f"退款率 {pct(row['rate_after'])}（上月同龄同期 {pct(row['rate_before'])}）{reason}{who}。")
+                    f"退款率 {pct(row['rate_after'])}（95% 区间 {pct(row['ci_low'])}–{pct(row['ci_high'])}；"
+                    f"上月同龄同期 {pct(row['rate_before'])}）{reason}{who}。")
             return _linked(text, dim)
         noise = ""
         if row.get("p_value") == row.get("p_value") and row.get("p_value") is not None:
-            noise = "，退款率变化超出正常波动" if row.get("significant") else "，退款率变化在正常波动内"
+            noise = ("，退款率变化超出正常波动" if row.get("significant")
+                     else "，变化大于每日波动，但与其他商品常见的月度漂移相当" if row.get("beyond_day_noise")
+                     else "，退款率变化在正常波动内")
         if abs(row["mix_effect"]) < MIN_SENTENCE_POINTS:
             split = "（几乎全部来自退款率变化）"
         elif abs(row["rate_effect"]) < MIN_SENTENCE_POINTS:
@@ -156,15 +169,19 @@ class Summary(Chapter):
         else:
             split = (f"（退款率变化 {points_text(row['rate_effect'])}，"
                      f"销量占比变化 {points_text(row['mix_effect'])}）")
+        if dim == "product" and row["key"] in self.piloted:
+            reason += f"；它是改进措施「{self.piloted[row['key']]}」的试点商品，扣除对照组后的效果见第八章"
         text = (f"{DIMENSIONS[dim]}「{row['name']}」贡献 {points_text(row['contribution'])}{split}："
                 f"本月 {row['paid_after']:,} 单退款率 {pct(row['rate_after'])}（95% 区间 {pct(row['ci_low'])}–"
                 f"{pct(row['ci_high'])}），上月同龄 {pct(row['rate_before'])}{noise}{reason}。")
         return _linked(text, dim)
 
     def _reason(self, row: dict[str, Any]) -> dict[str, str]:
+        top = (f"；其中最多的是“{row['top_reason']}”（{row['top_reason_share']:.0%}）"
+               if row.get("top_reason") else "")
         text = (f"按退款原因看，“{row['name']}”贡献 {points_text(row['contribution'])}：本月 "
                 f"{row['refunded_after']:,} 单（占支付子订单 {pct(row['rate_after'])}），上月同龄 "
-                f"{row['refunded_before']:,} 单（{pct(row['rate_before'])}）。")
+                f"{row['refunded_before']:,} 单（{pct(row['rate_before'])}）{top}。")
         return _linked(text, "reason")
 
     @property
@@ -277,6 +294,22 @@ def _verdict(r: dict[str, Any]) -> str:
             f"（{p_phrase(r['p_value'])}，见第八章）")
 
 
+def top_tags(tagged: pd.DataFrame, min_share: float = MIN_EVIDENCE_SHARE) -> dict[str, tuple[str, float]]:
+    """Per product, the custom tag on most of the month's after-sales (``tagged``:
+    :attr:`Context.tagged`) and its share, when that share is at least ``min_share``."""
+    if not len(tagged):
+        return {}
+    rows = tagged[["product_id", "tags"]].explode("tags").dropna(subset=["tags"])
+    per_product = tagged.groupby("product_id").size()
+    out = {}
+    for pid, counts in rows.groupby("product_id")["tags"]:
+        top = counts.value_counts()
+        share = float(top.iloc[0] / per_product[pid])
+        if share >= min_share:
+            out[str(pid)] = (str(top.index[0]), share)
+    return out
+
+
 def build(ctx: Context) -> Summary:
     """The summary of ``ctx.month``."""
     pair = ctx.month_pair
@@ -294,5 +327,7 @@ def build(ctx: Context) -> Summary:
         verdicts=[_verdict(r) for r in ctx.intervention_results],
         warnings=_warnings(ctx, pair),
         trend=equal_age_trend(ctx.outcomes, ctx.data.after_sales, ctx.month, ctx.as_of),
+        piloted={pid: item.name for item in started_by(ctx.interventions, ctx.month) for pid in item.product_ids},
+        product_tags=top_tags(ctx.tagged),
     )
 

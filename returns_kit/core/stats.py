@@ -14,7 +14,8 @@ import numpy as np
 from scipy import special, stats
 
 __all__ = ["rate", "wilson_interval", "binom_sf", "two_proportion_test", "did_test", "clustered_did_test",
-           "between_product_variance", "random_effects_variance", "ratio_change_test", "mean_change_test", "holm"]
+           "between_product_variance", "random_effects_variance", "robust_between_variance", "ratio_change_test",
+           "mean_change_test", "holm"]
 
 
 def rate(num: float, den: float) -> float:
@@ -249,6 +250,49 @@ def random_effects_variance(estimates, variances) -> tuple[float, float]:
     q_stat = float((w * (x - mean) ** 2).sum())
     denom = float(w.sum() - (w ** 2).sum() / w.sum())
     return (max(0.0, (q_stat - (len(x) - 1)) / denom) if denom > 0 else 0.0), q_stat
+
+
+def _median_between_variance(x: np.ndarray, v: np.ndarray) -> float:
+    """τ² at which the median of ``(x − median x)² / (v + τ²)`` is χ²₁'s median (bisection)."""
+    d2 = (x - np.median(x)) ** 2
+    target = float(stats.chi2.ppf(0.5, 1))
+    if float(np.median(d2 / v)) <= target:
+        return 0.0
+    lo, hi = 0.0, float(d2.max()) + float(v.max())
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if float(np.median(d2 / (v + mid))) > target else (lo, mid)
+    return (lo + hi) / 2
+
+
+def robust_between_variance(estimates, variances, cut: float = 3.0, rounds: int = 20) -> float:
+    """The variance τ² of the true values behind ``estimates`` (each with its sampling variance
+    ``v``), robust to the few segments that really changed.
+
+    Plain DerSimonian–Laird (:func:`random_effects_variance`) is pulled up by every real change
+    — a month in which a few products really moved would call them all drift.  Here a first τ²
+    comes from the median segment (the τ² at which the median of ``(x − median)² / (v + τ²)``
+    is the median of χ²₁), the segments more than ``cut`` standard deviations ``√(v + τ²)`` from
+    the centre are set aside, and DL is computed on the rest, repeated until the set stops
+    changing; without outliers this is DL itself.  0 for fewer than three usable estimates."""
+    x, v = np.asarray(estimates, dtype=float), np.asarray(variances, dtype=float)
+    keep = np.isfinite(x) & np.isfinite(v) & (v > 0)
+    x, v = x[keep], v[keep]
+    if len(x) < 3:
+        return 0.0
+    tau2, centre = _median_between_variance(x, v), float(np.median(x))
+    inside = np.abs(x - centre) <= cut * np.sqrt(v + tau2)
+    for _ in range(rounds):
+        if inside.sum() < 3:
+            break
+        tau2, _ = random_effects_variance(x[inside], v[inside])
+        w = 1 / (v[inside] + tau2)
+        centre = float((w * x[inside]).sum() / w.sum())
+        now = np.abs(x - centre) <= cut * np.sqrt(v + tau2)
+        if (now == inside).all():
+            break
+        inside = now
+    return float(tau2)
 
 
 def _welch(diff: float, v0: float, v1: float, df0: int, df1: int, level: float) -> dict[str, float]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from .errors import InputError
+from .errors import InputError, ParameterError
 
 DEFAULT_CONF = Path("conf")
 SALT_ENV = "RETURNS_KIT_SALT"
@@ -37,9 +37,32 @@ def load_yaml(name: str, conf_dir: str | Path = DEFAULT_CONF) -> dict[str, Any]:
     for layer in ("base", "local"):
         path = conf_dir / layer / name
         if path.exists():
-            with path.open(encoding="utf-8") as fh:
-                result = deep_merge(result, yaml.safe_load(fh) or {})
+            result = deep_merge(result, read_yaml(path))
     return result
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """One YAML settings file as a mapping (``{}`` when empty).  A syntax error, a file that is
+    not UTF-8 or a top level that is not a mapping raises
+    :class:`~returns_kit.errors.ParameterError` (exit 2) naming the file and the line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ParameterError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ParameterError(f"{path}:{where}: YAML syntax error: {problem} — fix the file "
+                             "(indent with spaces, quote text that contains ': ' or '#')") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ParameterError(f"{path}: expected key: value settings at the top level, got a "
+                             f"{type(data).__name__}")
+    return data
 
 
 def require_yaml(name: str, key: str, what: str, conf_dir: str | Path = DEFAULT_CONF) -> dict[str, Any]:
@@ -76,3 +99,13 @@ def get_salt(conf_dir: str | Path = DEFAULT_CONF) -> str:
     value = secrets.token_hex(16)
     path.write_text(value + "\n", encoding="utf-8")
     return value
+
+
+def check_conf(conf_dir: str | Path = DEFAULT_CONF) -> list[Path]:
+    """Read every YAML file of ``conf_dir/base`` and ``conf_dir/local`` (sub-folders too), so a
+    broken setting stops a run with its file and line (exit 2) before any notebook starts.
+    Returns the files read."""
+    files = sorted(p for layer in ("base", "local") for p in (Path(conf_dir) / layer).rglob("*.yml"))
+    for path in files:
+        read_yaml(path)
+    return files

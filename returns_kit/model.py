@@ -97,6 +97,10 @@ AFTER_SALE_COLUMNS: tuple[Column, ...] = (
 )
 
 #: Raw 售后 columns that are recognised but intentionally not loaded (personal or staff data).
+#: free text people type, where personal data turns up (“着急，电话135…”): masked by the loader
+#: (:func:`returns_kit.io.cells.mask_personal`) before any table, cache, notebook or report sees it
+FREE_TEXT_COLUMNS = frozenset({"order_note", "buyer_note", "merchant_note", "return_exception"})
+
 AFTER_SALE_DROPPED_HEADERS: tuple[str, ...] = (
     "商家退货地址", "商家退货联系人姓名", "商家退货联系人电话", "操作人", "协商记录", "换货商品信息",
 )

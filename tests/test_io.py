@@ -661,3 +661,75 @@ def test_damaged_cache_is_rebuilt(tmp_path):
     data = io.ingest(raw, processed, salt=SALT)
     assert not data.from_cache and len(data.orders) == 1
     assert io.ingest(raw, processed, salt=SALT).from_cache
+
+
+def test_quarantine_csv_is_safe_to_open_and_the_cache_keeps_exact_values(tmp_path):
+    formula = '=HYPERLINK("http://evil.example","点我")'
+    raw = one_folder(tmp_path, as_rows=[as_row("\t1"), as_row("\t2", amount=formula), as_row("\t3", amount="+cmd|' /C calc'!A0"),
+                                        as_row("\t4", amount="@SUM(1+1)")])
+    processed = tmp_path / "processed"
+    data = io.ingest(raw, processed, salt=SALT)
+    assert set(data.quarantine["value"]) == {formula, "+cmd|' /C calc'!A0", "@SUM(1+1)"}
+    q = pd.read_csv(processed / "quarantine.csv", encoding="utf-8-sig", dtype=str)
+    assert sorted(q["value"]) == sorted(["'" + formula, "'+cmd|' /C calc'!A0", "'@SUM(1+1)"])
+    again = io.ingest(raw, processed, salt=SALT)
+    assert again.from_cache and list(again.quarantine["value"]) == list(data.quarantine["value"])
+
+
+def test_a_yaml_error_names_the_file_and_line_and_exits_2(tmp_path, capsys):
+    from returns_kit import cli
+    from returns_kit.config import load_yaml
+    from returns_kit.errors import ParameterError
+
+    conf = tmp_path / "conf"
+    (conf / "base").mkdir(parents=True)
+    (conf / "base" / "report.yml").write_text("min_orders: 30\nprice_bands: [0, 50\nmaturity_days: 30\n",
+                                              encoding="utf-8")
+    with pytest.raises(ParameterError, match=r"report\.yml: line \d+, column \d+: YAML syntax error"):
+        load_yaml("report.yml", conf)
+    (conf / "base" / "tags.yml").write_text("- just\n- a list\n", encoding="utf-8")
+    with pytest.raises(ParameterError, match=r"tags\.yml: expected key: value settings"):
+        load_yaml("tags.yml", conf)
+    (conf / "base" / "alerts.yml").write_bytes("detection: 阈值\n".encode("gb18030"))
+    with pytest.raises(ParameterError, match=r"alerts\.yml: not UTF-8"):
+        load_yaml("alerts.yml", conf)
+    (conf / "base" / "tags.yml").unlink()
+    (conf / "base" / "alerts.yml").unlink()
+    raw = one_folder(tmp_path)
+    code = cli.main(["report", "--month", "2026-10", "--raw", str(raw), "--processed", str(tmp_path / "p"),
+                     "--out", str(tmp_path / "reports"), "--conf", str(conf), "--no-progress"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "report.yml: line" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("text, masked", [
+    ("着急，电话13512345678", "着急，电话[手机号]"),
+    ("联系我 139-8765-4321 谢谢", "联系我 [手机号] 谢谢"),
+    ("+86 135 1234 5678 打我", "[手机号] 打我"),
+    ("座机0571-88886666", "座机[电话]"),
+    ("身份证号110101199003074514", "身份证号[身份证号]"),
+    ("发票发到 buyer.li@qq.com 就行", "发票发到 [邮箱] 就行"),
+    ("送到文一西路969号3幢2单元501室", "[地址]"),
+    # not personal data: IDs the platform prints, sizes, amounts, dates, counts
+    ("订单号6986853269519810849 退款", "订单号6986853269519810849 退款"),
+    ("商品ID 3473196049974326153", "商品ID 3473196049974326153"),
+    ("165/88A 偏小，买了2件，¥159.00，2026-10-17 收到", "165/88A 偏小，买了2件，¥159.00，2026-10-17 收到"),
+])
+def test_personal_data_in_free_text_is_masked(text, masked):
+    from returns_kit.io.cells import mask_personal
+
+    assert mask_personal(text) == masked
+
+
+def test_the_loader_masks_notes_before_anything_sees_them(tmp_path):
+    raw = one_folder(tmp_path)
+    rows = [as_row("\t1"), as_row("\t2")]
+    headers = AS_HEADERS + ["用户售后说明"]
+    write_csv(raw / "售后单导出-2026-11-01-10-31-26.csv", headers,
+              [rows[0] + ["着急，电话13512345678"], rows[1] + ["尺码偏小"]])
+    processed = tmp_path / "processed"
+    data = io.ingest(raw, processed, salt=SALT)
+    notes = set(data.after_sales["buyer_note"].dropna())
+    assert "着急，电话[手机号]" in notes and "尺码偏小" in notes
+    assert b"13512345678" not in (processed / "after_sales.parquet").read_bytes()

@@ -6,6 +6,7 @@ minute), then reads the rendered HTML as a reader would.
 
 import re
 
+import pandas as pd
 import pytest
 import shutil
 from pathlib import Path
@@ -403,3 +404,29 @@ def test_page_is_light_enough_for_a_phone(report):
         assert png[25] == 3, "charts are palette PNGs"  # IHDR colour type 3
         assert int.from_bytes(png[16:20], "big") >= 540  # still ≥ 1.4 device pixels per CSS pixel at 390 px
     assert re.search(r"data:font/woff2;base64,", html)
+
+
+def test_no_personal_data_typed_into_buyer_notes_reaches_any_output(report, workspace):
+    import zipfile
+
+    from python_calamine import CalamineWorkbook
+
+    index, _, _ = report
+    planted = sample.PLANTED["pii_in_notes"]
+    raw_text = ""
+    for path in (workspace / "raw").glob("售后单导出-*.xlsx"):
+        book = CalamineWorkbook.from_path(str(path))
+        raw_text += "".join(str(c) for r in book.get_sheet_by_name(book.sheet_names[0]).to_python() for c in r)
+    assert sum(v in raw_text for v in planted) >= 3  # the sample's buyers did type them
+    outputs = [index, index.parent / "metrics.json", *(index.parent / "_run").glob("*.ipynb"),
+               *(workspace / "processed").iterdir()]
+    texts = {p.name: p.read_bytes().decode("utf-8", "ignore") for p in outputs if p.is_file()}
+    for p in (workspace / "processed").glob("*.parquet"):  # compressed: read the cells themselves
+        frame = pd.read_parquet(p)
+        texts[p.name] = "\n".join(frame[c].dropna().astype(str).str.cat(sep="\n") for c in frame.columns
+                                  if frame[c].dtype == object or str(frame[c].dtype).startswith("string"))
+    with zipfile.ZipFile(index.parent / "tables.xlsx") as z:
+        texts["tables.xlsx"] = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml"))
+    for name, text in texts.items():
+        for value in planted:
+            assert value not in text, (name, value)

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["atomic_write", "atomic_write_text", "atomic_write_bytes", "safe_cell", "FORMULA_STARTS"]
+__all__ = ["atomic_write", "atomic_write_text", "atomic_write_bytes", "safe_cell", "safe_frame", "FORMULA_STARTS"]
 
 
 def _umask() -> int:
@@ -63,3 +63,9 @@ def safe_cell(text: str) -> str:
     gets an apostrophe in front (``=HYPERLINK(…)`` → ``'=HYPERLINK(…)``), so Excel and WPS show
     the text instead of running it (OWASP "CSV injection"); anything else is unchanged."""
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def safe_frame(frame):
+    """``frame`` with :func:`safe_cell` applied to every text cell, for a CSV people open in a
+    spreadsheet (the data itself keeps the exact values)."""
+    return frame.apply(lambda col: col.map(lambda v: safe_cell(v) if isinstance(v, str) else v))

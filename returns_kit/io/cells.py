@@ -32,7 +32,7 @@ from ..model import ID, INT, MONEY, NULL_TOKENS, TEXT, TIME
 __all__ = [
     "ID", "TEXT", "MONEY", "INT", "TIME", "DATE", "NUMBER", "PERCENT", "KINDS", "ARROW_TYPES",
     "clean", "parse", "parse_values", "convert", "excel_cell", "reason_of", "any_true",
-    "as_numpy_bool", "MAX_SAFE_INT", "TIME_FORMAT",
+    "as_numpy_bool", "MAX_SAFE_INT", "TIME_FORMAT", "PERSONAL_PATTERNS", "mask_personal", "mask_column",
 ]
 
 DATE, NUMBER, PERCENT = "date", "number", "percent"
@@ -312,3 +312,37 @@ def convert(value: Any, kind: str, *, file=None, row: int | None = None,
     if bad[0]:
         raise InputError(f"cannot read {value!r} as {kind}", file=file, row=row, column=column)
     return _python(parsed[0].as_py(), kind)
+
+
+#: personal data people type into free text, and what each is replaced with: mobile numbers
+#: (with +86, spaces or dashes), landlines, ID-card numbers, e-mail addresses, street addresses
+#: (路/街/巷/弄 + 号, 栋/幢/单元/室)
+PERSONAL_PATTERNS: tuple[tuple[re.Pattern, str], ...] = (
+    (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"), "[邮箱]"),
+    (re.compile(r"(?<![0-9A-Za-z])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[0-9Xx]"
+                r"(?![0-9A-Za-z])"), "[身份证号]"),
+    (re.compile(r"(?<!\d)(?:\+?86[-\s]?)?1[3-9]\d(?:[-\s]?\d{4}){2}(?!\d)"), "[手机号]"),
+    (re.compile(r"(?<!\d)0\d{2,3}[-\s]\d{7,8}(?!\d)"), "[电话]"),
+    (re.compile(r"[\u4e00-\u9fa5A-Za-z0-9]{0,12}(?:路|街|大道|巷|弄|道)\d+号(?:院|楼)?"
+                r"(?:\d+(?:号楼|栋|幢|座))?(?:\d+单元)?(?:\d+(?:室|号|层))?"), "[地址]"),
+    (re.compile(r"\d+(?:号楼|栋|幢|座)(?:\d+单元)?\d+(?:室|号)?"), "[地址]"),
+)
+
+
+def mask_personal(text: str | None) -> str | None:
+    """``text`` with the personal data of :data:`PERSONAL_PATTERNS` replaced by a label
+    (“着急，电话13512345678” → “着急，电话[手机号]”); None stays None."""
+    if not text:
+        return text
+    for pattern, label in PERSONAL_PATTERNS:
+        text = pattern.sub(label, text)
+    return text
+
+
+def mask_column(arr: pa.Array) -> pa.Array:
+    """:func:`mask_personal` over a string column (each distinct value once)."""
+    if not len(arr) or arr.null_count == len(arr):
+        return arr
+    uniques = pc.unique(arr)
+    masked = pa.array([mask_personal(v) for v in uniques.to_pylist()], type=arr.type)
+    return pc.take(masked, pc.index_in(arr, value_set=uniques))

@@ -22,16 +22,18 @@ import pandas as pd
 from ..config import get_salt
 from ..core.files import atomic_write, atomic_write_text
 from ..errors import InputError
+from ..core.files import safe_frame
 from ..version import __version__
 from .exports import (DATA_SUFFIXES, KIND_KEY, KIND_ZH, KINDS, STR, empty_frame, export_time,
                       frame_columns, frame_dtypes, quarantine_frame, read_export)
 
 __all__ = ["Dataset", "ingest", "load", "CACHE_FILES", "MANIFEST", "CACHE_FORMAT"]
 
-CACHE_FILES = ("after_sales.parquet", "orders.parquet", "accounting.parquet", "quarantine.csv")
+CACHE_FILES = ("after_sales.parquet", "orders.parquet", "accounting.parquet", "quarantine.parquet",
+               "quarantine.csv")
 MANIFEST = "manifest.json"
 #: bump when the loader's output changes, so old caches are rebuilt
-CACHE_FORMAT = 1
+CACHE_FORMAT = 3
 ACCOUNTING_COLUMNS = ("file", "kind", "rows_read", "rows_kept", "duplicates", "rejected")
 
 
@@ -163,8 +165,9 @@ def _write_cache(processed: Path, data: Dataset, manifest: dict[str, Any]) -> No
     atomic_write(processed / "orders.parquet", lambda p: data.orders.to_parquet(p, index=False))
     atomic_write(processed / "accounting.parquet",
                  lambda p: data.accounting.to_parquet(p, index=False))
+    atomic_write(processed / "quarantine.parquet", lambda p: data.quarantine.to_parquet(p, index=False))
     atomic_write(processed / "quarantine.csv",
-                 lambda p: data.quarantine.to_csv(p, index=False, encoding="utf-8-sig"))
+                 lambda p: safe_frame(data.quarantine).to_csv(p, index=False, encoding="utf-8-sig"))
     atomic_write_text(processed / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
 
 
@@ -187,8 +190,7 @@ def _read_cache(processed: Path, manifest: dict[str, Any], skipped: list[str]) -
         orders = orders.astype(frame_dtypes("orders"))
         accounting = _accounting_frame(pd.read_parquet(processed / "accounting.parquet")
                                        .to_dict("records"))
-        q = pd.read_csv(processed / "quarantine.csv", dtype=str, keep_default_na=False,
-                        encoding="utf-8-sig")
+        q = pd.read_parquet(processed / "quarantine.parquet")
         quarantine = quarantine_frame(
             list(zip(q["file"], q["row"].astype("int64"), q["column"], q["reason"], q["value"]))
         )

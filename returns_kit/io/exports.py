@@ -26,7 +26,7 @@ from .. import model
 from ..config import get_salt
 from ..errors import ExportFormatError, InputError
 from ..model import ID, INT, MONEY, TEXT, TIME
-from .cells import ARROW_TYPES, as_numpy_bool, any_true, clean, parse, reason_of
+from .cells import ARROW_TYPES, as_numpy_bool, any_true, clean, mask_column, parse, reason_of
 from .readers import RawColumns, is_spreadsheet, read_csv_columns, read_excel_columns
 
 __all__ = [
@@ -282,6 +282,8 @@ def _build_frame(kind: str, raw: RawColumns, mapping: dict[str, int], personal: 
             continue
         s = clean(raw.columns[pos])
         values, bad = parse(s, col.kind)
+        if col.name in model.FREE_TEXT_COLUMNS:
+            values = mask_column(values)
         must_have = col.required and col.kind in (ID, TIME) and (kind, col.name) not in NULLABLE_REQUIRED
         if must_have:
             missing = pc.is_null(s)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..config import check_conf
 from ..core.files import atomic_write_text
 from ..core.jsonable import jsonable
 from ..core.periods import parse_month
@@ -133,6 +134,7 @@ def run_report(
         "conf_dir": str(Path(conf).resolve()),
     }
     per_nb = validate_params(nb_paths, params or {}, base=base)
+    check_conf(conf)  # a broken YAML setting: its file and line, exit 2, before any notebook
 
     # Ingest first: bad input exits 2 before any notebook runs, and the chapters read its cache.
     data = ingest(raw, processed, conf_dir=conf)

@@ -197,6 +197,11 @@ INTERVENTION_DESCRIPTION = ("三层免打孔置物架详情页新增分步安装
                            "（试点，仅该商品；同类收纳商品作对照）")
 _PLANTED_CREATOR = "xiaolu"
 PLANTED_PROVINCE = "新疆维吾尔自治区"
+#: personal data buyers type into 用户售后说明 (added to a few notes of the last month, without
+#: drawing from the generator's random streams): the loader must mask every one of them
+PII_NOTE_SUFFIXES = ("，着急，电话13512345678", "，联系我 139-8765-4321", "，身份证号110101199003074514",
+                     "，发票发到 buyer.li@qq.com", "，送到文一西路969号3幢2单元501室")
+PII_VALUES = ("13512345678", "139-8765-4321", "110101199003074514", "buyer.li@qq.com", "文一西路969号")
 PLANTED_CARRIER = "极兔速递"
 DAMAGE_REASONS = ("包装／商品破损", "产品破损 / 损坏")
 #: the intervention product's main refund propensity after the start date (before: its catalog rate)
@@ -385,6 +390,7 @@ def planted_for(months=DEFAULT_MONTHS, export_lag_days: int = EXPORT_LAG_DAYS) -
         "creator": {"creator_id": creator["creator_id"], "creator_name": creator["creator_name"],
                     "ratio_to_rest": 2.0},
         "surge": _surge_plan(months, default),
+        "pii_in_notes": list(PII_VALUES),
         "luopan": _luopan_plan(months, export_lag_days),
         "competitor": _competitor_plan(months),
         "data_quality": {

@@ -37,6 +37,7 @@ from statistics import NormalDist
 
 from .scenario import (
     APPS,
+    PII_NOTE_SUFFIXES,
     APP_WEIGHTS,
     BUYER_MESSAGES,
     CARRIERS,
@@ -419,6 +420,7 @@ class _Simulation:
         self.rng_buyers = random.Random(f"returns_kit.sample:{seed}:buyers")
         self._past_buyers: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
         self._script_note_done = False
+        self._pii_notes = 0
         self.used_ids: set[int] = set()
         self.orders: list[Order] = []
         self.after_sales: list[AfterSale] = []
@@ -1170,6 +1172,12 @@ class _Simulation:
                 # mismatch table must show the markup as text, never run it
                 a.note = "<script>alert(1)</script> 用了一次就坏了，开关失灵"
                 self._script_note_done = True
+            elif (a.note and self._pii_notes < len(PII_NOTE_SUFFIXES)
+                  and a.family in ("quality", "function", "transit")
+                  and (s.order.submit.year, s.order.submit.month) == self.year_months[-1]):
+                # personal data a buyer typed into the note: masked by the loader, never shown
+                a.note += PII_NOTE_SUFFIXES[self._pii_notes]
+                self._pii_notes += 1
             if rng.random() < 0.45:
                 labels = LABELS.get(a.family, ("其他",))
                 if s.product.group != "apparel" and a.family in ("size", "effect"):

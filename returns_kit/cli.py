@@ -1,7 +1,8 @@
 """Command line: ``returns-kit sample | ingest | report | alerts`` (also ``python -m returns_kit``).
 
 Exit codes: 0 success; 2 bad input or bad parameters (the message names the file, row and column
-or the parameter); 1 a notebook failed or timed out (the message names the executed notebook).
+or the parameter); 1 a notebook failed or timed out (the message names the executed notebook);
+3 another run is writing the same month's report (run again when it is done).
 """
 
 from __future__ import annotations

@@ -55,3 +55,9 @@ class ReportRenderError(ReturnsKitError):
     """The rendered HTML would not be a safe, self-contained report (exit 1)."""
 
     exit_code = 1
+
+
+class RunLockedError(ReturnsKitError):
+    """Another run is writing the same month's report (exit 3): try again when it is done."""
+
+    exit_code = 3

@@ -97,6 +97,11 @@ AFTER_SALE_COLUMNS: tuple[Column, ...] = (
 )
 
 #: Raw 售后 columns that are recognised but intentionally not loaded (personal or staff data).
+#: amounts that cannot be negative (a payable, a price, a refund, a fee): a negative one is
+#: quarantined, not kept; discounts are left alone (「店铺券-5.00」 names a discount of 5.00)
+NONNEGATIVE_MONEY = frozenset({"payable_amount", "shipping_fee", "tax_amount", "refund_goods_amount",
+                               "refund_shipping_amount", "refund_tax_amount", "unit_price"})
+
 #: free text people type, where personal data turns up (“着急，电话135…”): masked by the loader
 #: (:func:`returns_kit.io.cells.mask_personal`) before any table, cache, notebook or report sees it
 FREE_TEXT_COLUMNS = frozenset({"order_note", "buyer_note", "merchant_note", "return_exception"})

@@ -142,3 +142,55 @@ def test_months_batch_and_snapshot_of_a_closed_month(workspace, tmp_path, one_ch
 
     assert cli.main(["report", "--month", "2026-07", *_args(workspace, out, one_chapter)]) == 2
     assert "no paid order and no after-sale of 2026-07" in capsys.readouterr().err
+
+
+def test_one_report_per_month_at_a_time(workspace, tmp_path, one_chapter, capsys):
+    """A second run for a month that is being written fails at once with a clear message and
+    touches nothing; the lock is the operating system's, so a killed run leaves none behind."""
+    import subprocess
+    import sys
+    import time
+
+    from returns_kit.core.files import exclusive_lock
+    from returns_kit.errors import RunLockedError
+
+    out = tmp_path / "reports"
+    lock = out / "2026-10" / ".lock"
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from returns_kit.core.files import exclusive_lock\n"
+        f"with exclusive_lock({str(lock)!r}, 'x'):\n    print('held', flush=True); time.sleep(60)")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        assert cli.main(["report", "--month", "2026-10", *_args(workspace, out, one_chapter)]) == 3
+        err = capsys.readouterr().err
+        assert "the 2026-10 report" in err and f"pid {holder.pid}" in err and "run again" in err
+        assert not (out / "2026-10" / "index.html").exists() and not (out / "2026-10" / "metrics.json").exists()
+        with pytest.raises(RunLockedError):
+            with exclusive_lock(lock, "x", wait=0.5):
+                pass
+    finally:
+        holder.kill()
+        holder.wait()
+    start = time.monotonic()
+    with exclusive_lock(lock, "x", wait=5):  # killed: the lock went with it
+        assert time.monotonic() - start < 5
+    assert cli.main(["report", "--month", "2026-10", *_args(workspace, out, one_chapter)]) == 0
+    m = json.loads((out / "2026-10" / "metrics.json").read_text(encoding="utf-8"))
+    assert m["month"] == "2026-10" and (out / "2026-10" / "index.html").exists()
+
+
+def test_files_not_read_are_listed_on_the_command_line_and_in_chapter_1(workspace, tmp_path, one_chapter,
+                                                                        capsys):
+    raw = tmp_path / "raw"
+    shutil.copytree(workspace / "raw", raw)
+    (raw / "截图.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    args = _args(workspace, tmp_path / "reports", one_chapter)
+    args[args.index("--raw") + 1] = str(raw)
+    args[args.index("--processed") + 1] = str(tmp_path / "processed")
+    assert cli.main(["report", "--month", "2026-10", *args]) == 0
+    assert "not read (not 抖店 exports)" in capsys.readouterr().err
+    page = (tmp_path / "reports" / "2026-10" / "index.html").read_text(encoding="utf-8")
+    assert "1 个文件不是抖店导出，没有读取：截图.png" in page
+    m = json.loads((tmp_path / "reports" / "2026-10" / "metrics.json").read_text(encoding="utf-8"))
+    assert m["data_quality"]["skipped_files"] == ["截图.png"]

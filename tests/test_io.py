@@ -733,3 +733,59 @@ def test_the_loader_masks_notes_before_anything_sees_them(tmp_path):
     notes = set(data.after_sales["buyer_note"].dropna())
     assert "着急，电话[手机号]" in notes and "尺码偏小" in notes
     assert b"13512345678" not in (processed / "after_sales.parquet").read_bytes()
+
+
+def test_wrong_values_are_quarantined_not_kept(tmp_path):
+    """A negative refund, European money, an impossible clock time: each names its row, column
+    and reason in the quarantine instead of becoming a plausible wrong figure."""
+    from returns_kit.io.cells import R_NEGATIVE
+
+    raw = one_folder(tmp_path, as_rows=[as_row("\t1"), as_row("\t2", amount="-59.90"),
+                                        as_row("\t3", amount="1.234,50"), as_row("\t4", amount="12,34"),
+                                        as_row("\t5", apply="2026-10-03 25:61:00")])
+    data = io.ingest(raw, tmp_path / "processed", salt=SALT)
+    q = data.quarantine.set_index("value")
+    assert q.loc["-59.90", "reason"].endswith(R_NEGATIVE) and q.loc["-59.90", "column"] == "refund_goods_amount"
+    assert "金额无法解析" in q.loc["1.234,50", "reason"] and "金额无法解析" in q.loc["12,34", "reason"]
+    assert q.loc["2026-10-03 25:61:00", "column"] == "apply_time"
+    assert list(data.after_sales["after_sale_id"]) == ["1"]
+    assert data.data_quality()["rejected"] == 4
+
+
+def _write_ods(path: Path, headers, rows) -> Path:
+    """A minimal OpenDocument spreadsheet (what WPS/LibreOffice save), every cell text."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    body = "".join("<table:table-row>" + "".join(
+        f'<table:table-cell office:value-type="string"><text:p>{escape(str(v))}</text:p></table:table-cell>'
+        for v in r) + "</table:table-row>" for r in [headers, *rows])
+    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} office:version="1.2">'
+               f'<office:body><office:spreadsheet><table:table table:name="Sheet1">{body}</table:table>'
+               "</office:spreadsheet></office:body></office:document-content>")
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                '<manifest:file-entry manifest:full-path="/" '
+                'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+                "</manifest:manifest>")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", content)
+        z.writestr("META-INF/manifest.xml", manifest)
+    return path
+
+
+def test_workbooks_are_read_by_content_not_by_name(tmp_path):
+    raw = tmp_path / "raw"
+    write_xlsx(raw / "售后单导出-2026-11-01-08-00-00.xls", AS_HEADERS, [as_row("\t1")])  # an XLSX named .xls
+    _write_ods(raw / "售后单导出-2026-11-02-08-00-00.ods", AS_HEADERS, [as_row("\t2")])  # saved from WPS
+    write_csv(raw / "订单导出_20261101_080000.csv", ORDER_HEADERS, [order_row()])
+    (raw / "说明.txt").write_text("导出说明", encoding="utf-8")
+    data = io.ingest(raw, tmp_path / "processed", salt=SALT)
+    assert sorted(data.after_sales["after_sale_id"]) == ["1", "2"]
+    assert data.skipped == ["说明.txt"] and "说明.txt" in data.summary()

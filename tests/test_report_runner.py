@@ -516,6 +516,7 @@ class _OneMonth:
     """What the runner checks of the ingested data: that the month has some."""
     orders = pd.DataFrame({"pay_time": [pd.Timestamp("2026-10-05")]})
     after_sales = pd.DataFrame({"apply_time": pd.Series([], dtype="datetime64[ns]")})
+    skipped: list[str] = []
 
 
 def test_run_report_writes_the_emitted_sections(tmp_path, monkeypatch, capsys):

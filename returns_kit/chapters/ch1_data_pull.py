@@ -39,6 +39,7 @@ class DataPull(Chapter):
     missing: pd.DataFrame  #: after-sales of M whose order is not in the exports
     all_missing: pd.DataFrame  #: the same over every loaded after-sale
     definitions: pd.DataFrame  #: Chinese definitions and the function behind each
+    skipped: list[str]  #: files of data/raw that are not exports (listed, never silently ignored)
 
     number = 1
     title = "一、数据调取"
@@ -57,6 +58,14 @@ class DataPull(Chapter):
     def quarantine_note(self) -> str | None:
         """The sentence shown instead of the quarantine table when nothing was rejected."""
         return None if len(self.quarantine) else "没有被隔离的行。"
+
+    @property
+    def skipped_note(self) -> str | None:
+        """The files of the raw folder that were not read, said once (None when every file was)."""
+        if not self.skipped:
+            return None
+        return (f"原始数据文件夹中有 {len(self.skipped)} 个文件不是抖店导出，没有读取：{'、'.join(self.skipped)}。"
+                "如果其中有导出文件，请在 Excel 中另存为 .xlsx 或 .csv 后重新运行。")
 
     @property
     def view_kpis(self) -> dict[str, str]:
@@ -125,7 +134,7 @@ class DataPull(Chapter):
         return {
             "month": self.month,
             "as_of": None if pd.isna(self.as_of) else self.as_of.strftime("%Y-%m-%d %H:%M:%S"),
-            "data_quality": self.quality,
+            "data_quality": {**self.quality, "skipped_files": list(self.skipped)},
             "application_view": self.application,
             "cohort_view": {**self.cohort, **self.maturity},
             "cohort_after_sales": self.cohort_after_sales,
@@ -148,4 +157,5 @@ def build(ctx: Context) -> DataPull:
         missing=coverage(data.orders, data.after_sales, month),
         all_missing=coverage(data.orders, data.after_sales),
         definitions=definitions_table(),
+        skipped=list(data.skipped),
     )

@@ -8,12 +8,18 @@ file system).  The result gets the ordinary permissions (0644 under the usual um
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import tempfile
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-__all__ = ["atomic_write", "atomic_write_text", "atomic_write_bytes", "safe_cell", "safe_frame", "FORMULA_STARTS"]
+from ..errors import RunLockedError
+
+__all__ = ["atomic_write", "atomic_write_text", "atomic_write_bytes", "safe_cell", "safe_frame", "FORMULA_STARTS",
+           "exclusive_lock"]
 
 
 def _umask() -> int:
@@ -69,3 +75,32 @@ def safe_frame(frame):
     """``frame`` with :func:`safe_cell` applied to every text cell, for a CSV people open in a
     spreadsheet (the data itself keeps the exact values)."""
     return frame.apply(lambda col: col.map(lambda v: safe_cell(v) if isinstance(v, str) else v))
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: str | os.PathLike, what: str, wait: float = 0.0) -> Iterator[Path]:
+    """Hold an exclusive lock on ``path`` (created if missing) for the ``with`` block, so two
+    processes never write the same outputs at once.  The operating system drops the lock when
+    the holder exits, even on SIGKILL: a crashed run never leaves a stale lock.  Waits up to
+    ``wait`` seconds for another holder, then raises
+    :class:`~returns_kit.errors.RunLockedError` naming ``what`` and the holder's pid."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(target, os.O_RDWR | os.O_CREAT, 0o666 & ~_umask())
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 64, 0).decode("ascii", "ignore").strip() or "?"
+                    raise RunLockedError(f"{what} is being written by another run (pid {holder}, lock {target}); "
+                                         "wait for it to finish and run again") from None
+                time.sleep(0.2)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+        yield target
+    finally:
+        os.close(fd)  # releases the lock

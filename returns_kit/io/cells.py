@@ -32,7 +32,7 @@ from ..model import ID, INT, MONEY, NULL_TOKENS, TEXT, TIME
 __all__ = [
     "ID", "TEXT", "MONEY", "INT", "TIME", "DATE", "NUMBER", "PERCENT", "KINDS", "ARROW_TYPES",
     "clean", "parse", "parse_values", "convert", "excel_cell", "reason_of", "any_true",
-    "as_numpy_bool", "MAX_SAFE_INT", "TIME_FORMAT", "PERSONAL_PATTERNS", "mask_personal", "mask_column",
+    "as_numpy_bool", "MAX_SAFE_INT", "TIME_FORMAT", "R_NEGATIVE", "PERSONAL_PATTERNS", "mask_personal", "mask_column",
 ]
 
 DATE, NUMBER, PERCENT = "date", "number", "percent"
@@ -57,6 +57,7 @@ R_NUMBER = "不是数字 (not a number)"
 R_PERCENT = "百分比无法解析 (unparseable percentage)"
 R_TIME = "时间无法解析 (unparseable date/time)"
 R_TIME_EMPTY = "必填时间为空 (required time is empty)"
+R_NEGATIVE = "金额为负数 (negative amount: an amount paid or refunded cannot be below zero)"
 _REASONS = {MONEY: R_MONEY, INT: R_INT, NUMBER: R_NUMBER, PERCENT: R_PERCENT, TIME: R_TIME,
             DATE: R_TIME}
 
@@ -152,7 +153,10 @@ def _parse_id(s: pa.Array) -> tuple[pa.Array, pa.Array]:
     return s, bad
 
 
-_MONEY_JUNK = r"[¥￥元,，\s]"
+_MONEY_JUNK = r"[¥￥元\s]"
+# thousands separators only where they are unambiguous: 1,234 / 12,345,678.90 ("12,34" and the
+# European "1.234,50" are rejected, never guessed)
+_THOUSANDS_RE = r"^[+-]?[0-9]{1,3}(?:[,，][0-9]{3})+(?:\.[0-9]+)?$"
 # "店铺券-5.00" → "5.00": a name (with at least one non-number character), then "-amount"
 _MONEY_NAMED = r"(?s)^(.*[^0-9+\-.].*)-([0-9]+(?:\.[0-9]+)?)$"
 _NUMBER_RE = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
@@ -176,6 +180,8 @@ def _parse_money(s: pa.Array) -> tuple[pa.Array, pa.Array]:
         idx = np.flatnonzero(as_numpy_bool(todo))
         t = pc.replace_substring_regex(s.take(pa.array(idx)), _MONEY_JUNK, "")
         t = pc.replace_substring_regex(t, _MONEY_NAMED, r"\2")
+        grouped = pc.match_substring_regex(t, _THOUSANDS_RE).fill_null(False)
+        t = pc.if_else(grouped, pc.replace_substring_regex(t, r"[,，]", ""), t)
         wan = pc.ends_with(t, "万").fill_null(False)
         t = pc.if_else(wan, pc.utf8_slice_codeunits(t, 0, -1), t)
         t_ok = pc.match_substring_regex(t, _NUMBER_RE).fill_null(False)
@@ -220,6 +226,9 @@ def _parse_time_slow(s: pa.Array) -> pa.Array:
         col = pc.if_else(pc.equal(col, ""), pa.scalar("0"), col)  # optional groups → ""
         frame[dst] = pc.cast(col, pa.int64()).to_numpy(zero_copy_only=False)
     df = pd.DataFrame(frame).astype("float64")  # float so missing rows can be NaN
+    # 25:61:00 is no time of day: pandas would roll it into the next day (and maybe month)
+    clock = (df["hour"] > 23) | (df["minute"] > 59) | (df["second"] > 59)
+    df.loc[clock, :] = np.nan
     result = pd.to_datetime(df, errors="coerce")  # impossible dates (2月30日) → NaT
     return pa.array(result.astype("datetime64[ns]"), type=pa.timestamp("ns"))
 
@@ -278,6 +287,8 @@ def reason_of(kind: str, value: str | None) -> str:
         return R_ID_NUMBER if _SCI_RE.match(value) else R_ID_TEXT
     if value is None:
         return R_TIME_EMPTY if kind in (TIME, DATE) else "必填值为空 (required value is empty)"
+    if kind == MONEY and re.match(r"^-[0-9.,，]+$", value.replace("¥", "").replace("￥", "")):
+        return R_NEGATIVE
     return _REASONS[kind]
 
 

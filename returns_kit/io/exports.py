@@ -47,7 +47,9 @@ KIND_KEY = {"after_sales": "after_sale_id", "orders": "sub_order_id"}
 #: required columns that may still be empty in a row (unpaid / closed orders have no 支付完成时间)
 NULLABLE_REQUIRED = {("orders", "pay_time")}
 
-DATA_SUFFIXES = (".xlsx", ".xls", ".csv")
+#: file names the loader reads (by content, whatever the name says: a valid XLSX named .xls works);
+#: .xlsm (macros), .xlsb (Excel binary) and .ods (WPS/LibreOffice) are read by calamine too
+DATA_SUFFIXES = (".xlsx", ".xls", ".xlsm", ".xlsb", ".ods", ".csv")
 QUARANTINE_COLUMNS = ("file", "row", "column", "reason", "value")
 
 #: pandas string dtype used for IDs and text (the pandas 3 default ``str``; null is NaN)
@@ -284,6 +286,9 @@ def _build_frame(kind: str, raw: RawColumns, mapping: dict[str, int], personal: 
         values, bad = parse(s, col.kind)
         if col.name in model.FREE_TEXT_COLUMNS:
             values = mask_column(values)
+        if col.name in model.NONNEGATIVE_MONEY:
+            negative = pc.less(values, 0.0).fill_null(False)
+            bad = negative if bad is None else pc.or_(bad, negative)
         must_have = col.required and col.kind in (ID, TIME) and (kind, col.name) not in NULLABLE_REQUIRED
         if must_have:
             missing = pc.is_null(s)

@@ -161,10 +161,11 @@ def read_sheet(path: str | Path, sheet: str | None = None, nrows: int | None = N
     from python_calamine import CalamineWorkbook
 
     try:
-        wb = CalamineWorkbook.from_path(str(path))
-        names = list(wb.sheet_names)
-        ws = wb.get_sheet_by_name(sheet) if sheet and sheet in names else wb.get_sheet_by_index(0)
-        return ws.to_python(skip_empty_area=False, nrows=nrows)
+        with open(path, "rb") as fh:  # by content, not by name: an XLSX saved as .xls still opens
+            wb = CalamineWorkbook.from_filelike(fh)
+            names = list(wb.sheet_names)
+            ws = wb.get_sheet_by_name(sheet) if sheet and sheet in names else wb.get_sheet_by_index(0)
+            return ws.to_python(skip_empty_area=False, nrows=nrows)
     except Exception as exc:  # calamine raises its own error types for corrupt files
         raise InputError(f"cannot read spreadsheet ({type(exc).__name__}: {exc})", file=path) from exc
 

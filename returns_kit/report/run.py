@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from ..config import check_conf
-from ..core.files import atomic_write_text
+from ..core.files import atomic_write_text, exclusive_lock
 from ..core.jsonable import jsonable
 from ..core.periods import parse_month
 from ..errors import InputError, ParameterError, ReturnsKitError
@@ -32,6 +32,8 @@ __all__ = ["BEIJING", "REPORT_TITLE", "month_range", "months_with_data", "remove
            "require_month_data", "run_report", "run_reports", "write_report"]
 
 REPORT_TITLE = "抖店退货分析月报 {month}"
+#: how long a run waits for another run's ingest of the shared cache, and for the months index
+INGEST_WAIT_SECONDS, INDEX_WAIT_SECONDS = 900.0, 120.0
 BEIJING = timezone(timedelta(hours=8), "北京时间")
 
 
@@ -96,51 +98,10 @@ def _print_warning(text: str) -> None:
     print(f"returns-kit: warning: {text}", file=sys.stderr)
 
 
-def run_report(
-    month: str,
-    *,
-    raw: str | os.PathLike,
-    external: str | os.PathLike,
-    processed: str | os.PathLike,
-    out: str | os.PathLike,
-    conf: str | os.PathLike,
-    notebooks: str | os.PathLike | None = None,
-    params: Mapping[str, Any] | None = None,
-    timeout: int | None = 600,
-    progress: bool = True,
-    update_index: bool = True,
-) -> Path:
-    """Run the monthly report end to end; return ``out/<month>/index.html``.
-
-    Afterwards ``out/index.html`` lists every rendered month (:func:`~.index.write_index`; not
-    with ``update_index=False``, as a batch does once at its end).  A closed month re-rendered
-    is compared with its snapshot (:mod:`.snapshots`): what changed is printed, recorded in
-    ``metrics.json`` (``snapshot``) and said under the page's title.
-
-    Bad parameters → ParameterError and bad input → InputError (exit 2), both before any notebook
-    runs; a failing or timed-out chapter → NotebookError naming ``out/<month>/_run/<chapter>``
-    (exit 1); two chapters emitting the same ``metrics.json`` key → ReportRenderError.  On any
-    failure no new ``index.html`` is written and a previous one stays as it was.  Warnings go to
-    stderr: stderr outputs of the notebooks (e.g. missing glyphs) and chapters that emitted no
-    ``metrics.json`` section.
-    """
-    month = parse_month(str(month))
-    nb_paths = discover_notebooks(notebooks)
-    base = {
-        "month": month,
-        "raw_dir": str(Path(raw).resolve()),
-        "external_dir": str(Path(external).resolve()),
-        "processed_dir": str(Path(processed).resolve()),
-        "conf_dir": str(Path(conf).resolve()),
-    }
-    per_nb = validate_params(nb_paths, params or {}, base=base)
-    check_conf(conf)  # a broken YAML setting: its file and line, exit 2, before any notebook
-
-    # Ingest first: bad input exits 2 before any notebook runs, and the chapters read its cache.
-    data = ingest(raw, processed, conf_dir=conf)
-    require_month_data(data, month, raw)
-
-    month_dir = Path(out) / month
+def _render_month(month: str, month_dir: Path, nb_paths: list[Path], per_nb: dict[Path, dict[str, Any]],
+                  timeout: int | None, progress: bool) -> Path:
+    """Steps 3–6 for one month, inside its lock: execute, collect, compare with the snapshot,
+    render, write."""
     run_dir = month_dir / "_run"
     run_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temp_files(month_dir)
@@ -183,9 +144,71 @@ def run_report(
         _print_warning(str(item))
     index = write_report(month_dir, html, metrics, collect_tables(executed), title)
     keep_snapshot(month_dir, metrics)
-    if update_index:
-        write_index(out)
     return index
+
+
+def run_report(
+    month: str,
+    *,
+    raw: str | os.PathLike,
+    external: str | os.PathLike,
+    processed: str | os.PathLike,
+    out: str | os.PathLike,
+    conf: str | os.PathLike,
+    notebooks: str | os.PathLike | None = None,
+    params: Mapping[str, Any] | None = None,
+    timeout: int | None = 600,
+    progress: bool = True,
+    update_index: bool = True,
+) -> Path:
+    """Run the monthly report end to end; return ``out/<month>/index.html``.
+
+    Afterwards ``out/index.html`` lists every rendered month (:func:`~.index.write_index`; not
+    with ``update_index=False``, as a batch does once at its end).  A closed month re-rendered
+    is compared with its snapshot (:mod:`.snapshots`): what changed is printed, recorded in
+    ``metrics.json`` (``snapshot``) and said under the page's title.
+
+    Bad parameters → ParameterError and bad input → InputError (exit 2), both before any notebook
+    runs; a failing or timed-out chapter → NotebookError naming ``out/<month>/_run/<chapter>``
+    (exit 1); two chapters emitting the same ``metrics.json`` key → ReportRenderError.  On any
+    failure no new ``index.html`` is written and a previous one stays as it was.  Warnings go to
+    stderr: stderr outputs of the notebooks (e.g. missing glyphs) and chapters that emitted no
+    ``metrics.json`` section.
+    """
+    month = parse_month(str(month))
+    nb_paths = discover_notebooks(notebooks)
+    base = {
+        "month": month,
+        "raw_dir": str(Path(raw).resolve()),
+        "external_dir": str(Path(external).resolve()),
+        "processed_dir": str(Path(processed).resolve()),
+        "conf_dir": str(Path(conf).resolve()),
+    }
+    per_nb = validate_params(nb_paths, params or {}, base=base)
+    check_conf(conf)  # a broken YAML setting: its file and line, exit 2, before any notebook
+
+    # Ingest first: bad input exits 2 before any notebook runs, and the chapters read its cache.
+    # Runs of other months share the cache: the second waits for the first's ingest.
+    with exclusive_lock(Path(processed) / ".ingest.lock", f"the cache {processed}", wait=INGEST_WAIT_SECONDS):
+        data = ingest(raw, processed, conf_dir=conf)
+    require_month_data(data, month, raw)
+    if data.skipped:
+        _print_warning(f"not read (not 抖店 exports) in {raw}: {', '.join(data.skipped)}")
+
+    month_dir = Path(out) / month
+    with exclusive_lock(month_dir / ".lock", f"the {month} report in {month_dir}"):
+        index = _render_month(month, month_dir, nb_paths, per_nb, timeout, progress)
+    if update_index:
+        write_months_index(out)
+    return index
+
+
+def write_months_index(out: str | os.PathLike) -> Path:
+    """:func:`~.index.write_index` under the index lock (runs of other months may finish at the
+    same moment; each waits its turn, so none of them is left out)."""
+    with exclusive_lock(Path(out) / ".index.lock", f"the months index {Path(out) / 'index.html'}",
+                        wait=INDEX_WAIT_SECONDS):
+        return write_index(out)
 
 
 def month_range(text: str) -> list[str]:
@@ -213,7 +236,9 @@ def run_reports(months: list[str], *, out: str | os.PathLike, progress: bool = T
     from tqdm.auto import tqdm
 
     raw = options["raw"]
-    data = ingest(raw, options["processed"], conf_dir=options["conf"])
+    with exclusive_lock(Path(options["processed"]) / ".ingest.lock", f"the cache {options['processed']}",
+                        wait=INGEST_WAIT_SECONDS):
+        data = ingest(raw, options["processed"], conf_dir=options["conf"])
     have = months_with_data(data)
     done: list[Path] = []
     failed: list[tuple[str, ReturnsKitError]] = []
@@ -229,5 +254,5 @@ def run_reports(months: list[str], *, out: str | os.PathLike, progress: bool = T
             _print_warning(f"{month}: {exc}")
             failed.append((month, exc))
     bar.close()
-    write_index(out)
+    write_months_index(out)
     return done, failed

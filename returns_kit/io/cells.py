@@ -236,14 +236,16 @@ def _parse_time_slow(s: pa.Array) -> pa.Array:
 def _parse_time(s: pa.Array) -> tuple[pa.Array, pa.Array]:
     # fast path: the exports' own format, YYYY-MM-DD HH:MM:SS
     t = pc.strptime(s, format=TIME_FORMAT, unit="s", error_is_null=True)
-    # Arrow rolls impossible dates over (02-30 → 03-02): check the day back on canonical strings
+    # Arrow rolls impossible dates over (02-30 → 03-02): check the fields back on canonical strings
     canonical = pc.and_(
         pc.is_valid(t),
         pc.match_substring_regex(s, r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$"),
     ).fill_null(False)
-    day_text = pc.if_else(canonical, pc.utf8_slice_codeunits(s, 8, 10), _NULL_STR)
-    day_ok = pc.equal(pc.day(t), pc.cast(day_text, pa.int64()))
-    good = pc.and_(canonical, day_ok.fill_null(False))
+    # … and a second 60 into the next minute: every field read back must be the one written
+    good = canonical
+    for part, lo, hi in ((pc.day, 8, 10), (pc.hour, 11, 13), (pc.minute, 14, 16), (pc.second, 17, 19)):
+        text = pc.if_else(canonical, pc.utf8_slice_codeunits(s, lo, hi), _NULL_STR)
+        good = pc.and_(good, pc.equal(part(t), pc.cast(text, pa.int64())).fill_null(False))
     t = pc.cast(pc.if_else(good, t, pa.scalar(None, pa.timestamp("s"))), pa.timestamp("ns"))
     todo = pc.and_(pc.is_valid(s), pc.invert(good))
     if any_true(todo):

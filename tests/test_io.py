@@ -634,7 +634,7 @@ def test_blank_rows_are_not_data(tmp_path):
     _, df, bad, n = read(path)
     assert n == 2 and bad.empty
     assert df["sub_order_id"].tolist() == ["1", "2"]
-    assert df["source_row"].tolist() == [2, 4]  # blank line is not a record; ",,,," is row 3
+    assert df["source_row"].tolist() == [2, 5]  # ",,,," is row 3, the blank line row 4: as Excel numbers them
 
     rows = [as_row("\t1"), [None] * len(AS_HEADERS), as_row("\t2")]
     _, df, bad, n = read(write_xlsx(tmp_path / "a.xlsx", AS_HEADERS, rows))
@@ -789,3 +789,20 @@ def test_workbooks_are_read_by_content_not_by_name(tmp_path):
     data = io.ingest(raw, tmp_path / "processed", salt=SALT)
     assert sorted(data.after_sales["after_sale_id"]) == ["1", "2"]
     assert data.skipped == ["说明.txt"] and "说明.txt" in data.summary()
+
+
+def test_quarantine_rows_are_the_rows_excel_shows_after_blank_lines(tmp_path):
+    raw = tmp_path / "raw"
+    write_xlsx(raw / "售后单导出-2026-11-01-08-00-00.xlsx", AS_HEADERS, [as_row()])
+    path = raw / "订单导出_20261101_080000.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(ORDER_HEADERS)
+        w.writerow(order_row("\t11"))
+        fh.write("\r\n\r\n")                      # rows 3 and 4 are blank in Excel
+        w.writerow(order_row("\t12", qty="x"))  # row 5
+        w.writerow(order_row("\t13"))           # row 6
+    data = io.ingest(raw, tmp_path / "processed", salt=SALT)
+    assert data.quarantine[["row", "column"]].values.tolist() == [[5, "quantity"]]
+    assert data.orders.set_index("sub_order_id")["source_row"].to_dict() == {"11": 2, "13": 6}
+    assert data.data_quality() == {"rows_read": 4, "rows_kept": 3, "duplicates": 0, "rejected": 1}

@@ -82,10 +82,17 @@ def _csv_headers(head: bytes, encoding: str, path: Path) -> list[str]:
 
 
 def _read_csv_table(path: Path, encoding: str, wanted: list[int], threads: bool):
+    """The CSV as a table of text, and its records that are not: ``broken`` (wrong number of
+    fields) and blank lines (kept out of the table, but counted, so every row number is the row
+    a person sees in Excel).  Row numbers of either are only known single-threaded (None
+    otherwise)."""
     broken: list[Any] = []
 
     def on_invalid(row: Any) -> str:
-        broken.append((row.number, row.expected_columns, row.actual_columns, row.text))
+        if not (row.text or "").strip(" \t\r\n"):
+            broken.append((row.number, None, None, None))  # a blank line: not data, but a row
+        else:
+            broken.append((row.number, row.expected_columns, row.actual_columns, row.text))
         return "skip"
 
     names = [f"f{i}" for i in wanted]
@@ -97,7 +104,8 @@ def _read_csv_table(path: Path, encoding: str, wanted: list[int], threads: bool)
             use_threads=threads,
             block_size=8 << 20,
         ),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False,
+                                         invalid_row_handler=on_invalid),
         convert_options=pacsv.ConvertOptions(
             column_types={n: pa.string() for n in names},
             include_columns=names,
@@ -150,7 +158,7 @@ def read_csv_columns(path: Path, wanted_for: Callable[[list[str]], list[int]]) -
         rows = rows[~as_numpy_bool(blank)]
     broken_rows = [
         (int(num), R_FIELDS.format(expected=exp, actual=act), text)
-        for num, exp, act, text in sorted(broken, key=lambda b: b[0])
+        for num, exp, act, text in sorted(broken, key=lambda b: b[0]) if text is not None
     ]
     return RawColumns(headers, columns, rows, broken_rows, rows_read=len(rows) + len(broken_rows))
 

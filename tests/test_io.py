@@ -806,3 +806,21 @@ def test_quarantine_rows_are_the_rows_excel_shows_after_blank_lines(tmp_path):
     assert data.quarantine[["row", "column"]].values.tolist() == [[5, "quantity"]]
     assert data.orders.set_index("sub_order_id")["source_row"].to_dict() == {"11": 2, "13": 6}
     assert data.data_quality() == {"rows_read": 4, "rows_kept": 3, "duplicates": 0, "rejected": 1}
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_a_csv_saved_with_another_separator_is_read(tmp_path, delimiter):
+    """European-locale Excel saves CSV with ";", "Text (Tab delimited)" with tabs: read, not
+    refused as "not a 抖店 export"."""
+    raw = tmp_path / "raw"
+    write_xlsx(raw / "售后单导出-2026-11-01-08-00-00.xlsx", AS_HEADERS, [as_row()])
+    path = raw / "订单导出_20261101_080000.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, delimiter=delimiter)
+        w.writerow(ORDER_HEADERS)
+        w.writerow(order_row("\t11"))
+        w.writerow(order_row("\t12", qty="2"))
+    data = io.ingest(raw, tmp_path / "processed", salt=SALT)
+    assert data.orders["sub_order_id"].tolist() == ["11", "12"] and data.orders["quantity"].tolist() == [1, 2]
+    assert data.orders["carrier"].tolist() == ["顺丰速运", "顺丰速运"]  # "SF…-顺丰速运,法式碎花连衣裙 M" kept whole

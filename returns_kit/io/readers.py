@@ -70,18 +70,29 @@ def decode_text(data: bytes, path: str | Path) -> str:
     raise InputError("cannot decode the CSV as UTF-8 or GB18030", file=path)  # pragma: no cover
 
 
-def _csv_headers(head: bytes, encoding: str, path: Path) -> list[str]:
+#: field separators a CSV may use: the comma of 抖店's own exports, then what a European-locale
+#: Excel (";") or a "Text (Tab delimited)" save ("\t") writes
+CSV_DELIMITERS = (",", ";", "\t")
+
+
+def _csv_headers(head: bytes, encoding: str, path: Path) -> tuple[list[str], str]:
+    """The header row and the field separator: the comma, unless the header line holds no comma
+    but several ``;`` or tabs (a CSV saved with another list separator is read, not refused as
+    "not a 抖店 export")."""
     text = head.decode(encoding, errors="replace").lstrip("\ufeff")
+    line = text.split("\n", 1)[0]
+    others = [d for d in CSV_DELIMITERS[1:] if line.count(d) >= 2]
+    delimiter = "," if "," in line or not others else max(others, key=line.count)
     try:
-        first = next(csv.reader(_stdio.StringIO(text, newline="")), None)
+        first = next(csv.reader(_stdio.StringIO(text, newline=""), delimiter=delimiter), None)
     except csv.Error as exc:
         raise InputError(f"cannot read the CSV header: {exc}", file=path) from exc
     if not first or not any(h.strip() for h in first):
         raise InputError("no header row found (empty file?)", file=path)
-    return first
+    return first, delimiter
 
 
-def _read_csv_table(path: Path, encoding: str, wanted: list[int], threads: bool):
+def _read_csv_table(path: Path, encoding: str, wanted: list[int], threads: bool, delimiter: str = ","):
     """The CSV as a table of text, and its records that are not: ``broken`` (wrong number of
     fields) and blank lines (kept out of the table, but counted, so every row number is the row
     a person sees in Excel).  Row numbers of either are only known single-threaded (None
@@ -104,7 +115,7 @@ def _read_csv_table(path: Path, encoding: str, wanted: list[int], threads: bool)
             use_threads=threads,
             block_size=8 << 20,
         ),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False,
+        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False,
                                          invalid_row_handler=on_invalid),
         convert_options=pacsv.ConvertOptions(
             column_types={n: pa.string() for n in names},
@@ -122,7 +133,7 @@ def read_csv_columns(path: Path, wanted_for: Callable[[list[str]], list[int]]) -
     if not head.strip():
         raise InputError("file is empty", file=path)
     encoding = sniff_encoding(head)
-    headers = _csv_headers(head, encoding, path)
+    headers, delimiter = _csv_headers(head, encoding, path)
     wanted = wanted_for(headers)
     # GB18030 is only a fallback for text that UTF-8 cannot decode; once the first MiB holds
     # valid non-ASCII UTF-8, a bad byte further down is a damaged file, not another encoding.
@@ -130,9 +141,9 @@ def read_csv_columns(path: Path, wanted_for: Callable[[list[str]], list[int]]) -
     table = broken = None
     for enc in [encoding, *fallbacks]:
         try:
-            table, broken = _read_csv_table(path, enc, wanted, threads=True)
+            table, broken = _read_csv_table(path, enc, wanted, threads=True, delimiter=delimiter)
             if any(b[0] is None for b in broken):  # row numbers are only known single-threaded
-                table, broken = _read_csv_table(path, enc, wanted, threads=False)
+                table, broken = _read_csv_table(path, enc, wanted, threads=False, delimiter=delimiter)
             break
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
             if enc != encoding or not fallbacks or "utf8" not in str(exc).lower():

@@ -37,6 +37,7 @@ from .core.stats import holm, mean_change_test, ratio_change_test, robust_betwee
 from .core.taxonomy import Taxonomy
 from .decomposition import level_decomposition, rate_decomposition, share_decomposition
 from .errors import ParameterError
+from .metrics.ranking import mode
 from .metrics import (NO_CREATOR, applications, cohort, cohort_view, known_at, product_names, rate_table,
                       refund_success_time, sub_order_outcomes)
 
@@ -225,8 +226,7 @@ def _names(pair: MonthPair, dimension: str) -> dict[str, str]:
         return {k: v or k for k, v in product_names(both).items()} | {_NONE: "未知商品"}
     if dimension == "creator":
         named = both.dropna(subset=["creator_id"])
-        return named.groupby("creator_id")["creator_name"].agg(
-            lambda s: s.mode().iloc[0] if s.notna().any() else None).to_dict() | {_NONE: NO_CREATOR}
+        return named.groupby("creator_id")["creator_name"].agg(mode).to_dict() | {_NONE: NO_CREATOR}
     return {}
 
 

@@ -28,13 +28,15 @@ class InputError(ReturnsKitError):
 
 
 class ExportFormatError(InputError):
-    """A file that is not a 抖店 export of a known kind (names the file and missing columns)."""
+    """A file that is not a 抖店 export of a known kind: names the file, what it was recognised
+    as (``recognised``), the closest kind's missing columns and what to do (``detail``)."""
 
-    def __init__(self, file: str | Path, missing: list[str], kind: str = "抖店 export"):
-        self.missing = list(missing)
-        super().__init__(
-            f"not a {kind}: missing column(s) {', '.join(self.missing)}", file=str(file)
-        )
+    def __init__(self, file: str | Path, missing: list[str], kind: str = "抖店 export", *,
+                 detail: str = "", recognised: str = ""):
+        self.missing, self.kind, self.detail = list(missing), kind, detail
+        what = f"{recognised}, but " if recognised else ""
+        super().__init__(f"{what}not a {kind}: " + (detail or f"missing column(s) {', '.join(self.missing)}"),
+                         file=str(file))
 
 
 class ParameterError(ReturnsKitError):

@@ -6,14 +6,13 @@ import csv
 import datetime as dt
 import json
 import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-import xlsxwriter
 
 import returns_kit as rk
+from export_files import AS_HEADERS, ORDER_HEADERS, as_row, order_row, write_csv, write_ods, write_xlsx
 from returns_kit import io, model
 from returns_kit.errors import ExportFormatError, InputError
 
@@ -22,59 +21,6 @@ SALT = "test-salt"
 # --------------------------------------------------------------------------------------------
 # helpers: tiny hand-made exports
 # --------------------------------------------------------------------------------------------
-
-AS_HEADERS = ["售后单号", "订单号", "商品单号", "商品名称", "商品ID", "售后类型", "退商品金额（元）",
-              "售后状态", "售后申请时间", "售后原因", "售后完结时间", "商家退货联系人姓名", "操作人"]
-
-ORDER_HEADERS = ["主订单编号", "子订单编号", "选购商品", "商品ID", "商品数量", "商品金额", "支付完成时间",
-                 "订单状态", "订单应付金额", "商家优惠", "收件人", "收件人手机号", "省", "市", "区",
-                 "街道", "详细地址", "快递信息"]
-
-
-def as_row(after_sale_id="\t6986853269519810849", status="同意退款，退款成功", *, type_="退货退款",
-           amount="59.90", apply="2026-10-03 10:00:00", sub_order="\t4821845786203981634",
-           reason="不喜欢 / 效果不好", finish="-"):
-    return [after_sale_id, "\t4821845786203981633", sub_order, "法式碎花连衣裙", "\t3473196049974326153",
-            type_, amount, status, apply, reason, finish, "张**", "客服小王"]
-
-
-def order_row(sub="\t4821845786203981634", *, order="\t4821845786203981633", qty="1",
-              price="59.90", pay="2026-10-01 12:00:00", status="已完成", payable="59.90",
-              merchant_discount="店铺券-5.00", name="王**", phone="138****1234",
-              logistics="SF0220481613112-顺丰速运,法式碎花连衣裙 M"):
-    return [order, sub, "法式碎花连衣裙 M", "\t3473196049974326153", qty, price, pay, status, payable,
-            merchant_discount, name, phone, "浙江省", "杭州市", "西湖区", "文新街道", "文一西路**号",
-            logistics]
-
-
-def write_csv(path: Path, headers, rows, encoding="utf-8-sig") -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding=encoding, newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(headers)
-        w.writerows(rows)
-    return path
-
-
-def write_xlsx(path: Path, headers, rows) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb = xlsxwriter.Workbook(str(path))
-    ws = wb.add_worksheet("Sheet1")
-    fmt = wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-    ws.write_row(0, 0, headers)
-    for r, row in enumerate(rows, start=1):
-        for c, v in enumerate(row):
-            if isinstance(v, dt.datetime):
-                ws.write_datetime(r, c, v, fmt)
-            elif isinstance(v, (int, float)):
-                ws.write_number(r, c, v)
-            elif v is None:
-                pass
-            else:
-                ws.write_string(r, c, v)
-    wb.close()
-    return path
-
 
 def read(path):
     return io.read_export(path, salt=SALT)
@@ -322,8 +268,8 @@ def test_wrong_file_is_rejected_naming_file_and_missing_columns(tmp_path):
     with pytest.raises(ExportFormatError) as err:
         read(path)
     msg = str(err.value)
-    assert "员工名单.csv" in msg
-    assert "售后单号" in msg and "售后状态" in msg  # closest kind (tie) → its required headers
+    assert "员工名单.csv" in msg and "UTF-8 text (CSV) file" in msg  # what it was recognised as
+    assert "not a 抖店 售后单 or 订单 export" in msg and "姓名、年龄" in msg  # its header, not a kind's list
     assert err.value.missing
 
     # an order file missing one required column names exactly that column
@@ -641,16 +587,26 @@ def test_blank_rows_are_not_data(tmp_path):
     assert n == 2 and df["source_row"].tolist() == [2, 4]
 
 
-def test_damaged_utf8_csv_is_an_input_error(tmp_path):
+def test_rows_of_another_encoding_in_a_utf8_csv_are_quarantined_by_line(tmp_path):
+    """A UTF-8 file with bytes that are not UTF-8 past the first MiB (a damaged byte, rows of
+    GBK pasted in): those rows are quarantined with their line and column, the others read;
+    nothing is decoded by a guess, and the file is not refused as a whole."""
+    from returns_kit.io.readers import R_ENCODING
+
     path = tmp_path / "o.csv"
     good = write_csv(tmp_path / "tmp.csv", ORDER_HEADERS, [order_row(f"\t{i}") for i in range(20000)])
     row = order_row("\t9", logistics="-")
     row[2] = "PLACEHOLDER"
     damaged = ",".join(row).encode("utf-8").replace(b"PLACEHOLDER", b"\xff\xfe") + b"\n"
-    path.write_bytes(good.read_bytes() + damaged)
+    gbk = ",".join(order_row("\t10", logistics="-")).replace("法式碎花连衣裙 M", "羊毛大衣").encode("gbk") + b"\n"
+    path.write_bytes(good.read_bytes() + damaged + gbk)
     assert path.stat().st_size > 1 << 20
-    with pytest.raises(InputError, match="o.csv"):
-        read(path)
+    _, df, bad, n = read(path)
+    assert n == 20002 and len(df) == 20000
+    assert bad["row"].tolist() == [20002, 20003]
+    assert bad["column"].tolist() == ["product_name", "product_name"]
+    assert all(R_ENCODING in r for r in bad["reason"])
+    assert "羊毛大衣" not in "".join(df["product_name"].astype(str))
 
 
 def test_damaged_cache_is_rebuilt(tmp_path):
@@ -752,38 +708,10 @@ def test_wrong_values_are_quarantined_not_kept(tmp_path):
     assert data.data_quality()["rejected"] == 4
 
 
-def _write_ods(path: Path, headers, rows) -> Path:
-    """A minimal OpenDocument spreadsheet (what WPS/LibreOffice save), every cell text."""
-    import zipfile
-    from xml.sax.saxutils import escape
-
-    body = "".join("<table:table-row>" + "".join(
-        f'<table:table-cell office:value-type="string"><text:p>{escape(str(v))}</text:p></table:table-cell>'
-        for v in r) + "</table:table-row>" for r in [headers, *rows])
-    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
-    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} office:version="1.2">'
-               f'<office:body><office:spreadsheet><table:table table:name="Sheet1">{body}</table:table>'
-               "</office:spreadsheet></office:body></office:document-content>")
-    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
-                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
-                '<manifest:file-entry manifest:full-path="/" '
-                'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
-                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
-                "</manifest:manifest>")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(path, "w") as z:
-        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
-        z.writestr("content.xml", content)
-        z.writestr("META-INF/manifest.xml", manifest)
-    return path
-
-
 def test_workbooks_are_read_by_content_not_by_name(tmp_path):
     raw = tmp_path / "raw"
     write_xlsx(raw / "售后单导出-2026-11-01-08-00-00.xls", AS_HEADERS, [as_row("\t1")])  # an XLSX named .xls
-    _write_ods(raw / "售后单导出-2026-11-02-08-00-00.ods", AS_HEADERS, [as_row("\t2")])  # saved from WPS
+    write_ods(raw / "售后单导出-2026-11-02-08-00-00.ods", AS_HEADERS, [as_row("\t2")])  # saved from WPS
     write_csv(raw / "订单导出_20261101_080000.csv", ORDER_HEADERS, [order_row()])
     (raw / "说明.txt").write_text("导出说明", encoding="utf-8")
     data = io.ingest(raw, tmp_path / "processed", salt=SALT)

@@ -32,7 +32,8 @@ from ..model import ID, INT, MONEY, NULL_TOKENS, TEXT, TIME
 __all__ = [
     "ID", "TEXT", "MONEY", "INT", "TIME", "DATE", "NUMBER", "PERCENT", "KINDS", "ARROW_TYPES",
     "clean", "parse", "parse_values", "convert", "excel_cell", "reason_of", "any_true",
-    "as_numpy_bool", "MAX_SAFE_INT", "TIME_FORMAT", "R_NEGATIVE", "PERSONAL_PATTERNS", "mask_personal", "mask_column",
+    "as_numpy_bool", "MAX_SAFE_INT", "TIME_FORMAT", "R_NEGATIVE",
+    "R_HEADER_AGAIN", "PERSONAL_PATTERNS", "mask_personal", "mask_column",
 ]
 
 DATE, NUMBER, PERCENT = "date", "number", "percent"
@@ -58,6 +59,8 @@ R_PERCENT = "百分比无法解析 (unparseable percentage)"
 R_TIME = "时间无法解析 (unparseable date/time)"
 R_TIME_EMPTY = "必填时间为空 (required time is empty)"
 R_NEGATIVE = "金额为负数 (negative amount: an amount paid or refunded cannot be below zero)"
+R_HEADER_AGAIN = ("重复的表头行：两个导出被拼进了一个文件？这一行不是数据 "
+                  "(the header again: two exports pasted into one file?)")
 _REASONS = {MONEY: R_MONEY, INT: R_INT, NUMBER: R_NUMBER, PERCENT: R_PERCENT, TIME: R_TIME,
             DATE: R_TIME}
 

@@ -26,8 +26,8 @@ from .. import model
 from ..config import get_salt
 from ..errors import ExportFormatError, InputError
 from ..model import ID, INT, MONEY, TEXT, TIME
-from .cells import ARROW_TYPES, as_numpy_bool, any_true, clean, mask_column, parse, reason_of
-from .readers import RawColumns, is_spreadsheet, read_csv_columns, read_excel_columns
+from .cells import ARROW_TYPES, R_HEADER_AGAIN, as_numpy_bool, any_true, clean, mask_column, parse, reason_of
+from .readers import RawColumns, file_type, read_csv_columns, read_excel_columns
 
 __all__ = [
     "KINDS", "KIND_ZH", "KIND_KEY", "DATA_SUFFIXES", "STR", "TIME_DTYPE", "QUARANTINE_COLUMNS",
@@ -128,20 +128,62 @@ def _match_columns(positions: dict[str, int], columns: tuple[model.Column, ...])
     return mapping
 
 
+def _own_headers() -> dict[str, set[str]]:
+    """kind → the normalised headers (and aliases) only that kind's export has."""
+    every = {kind: {model.normalize_header(h) for c in KIND_COLUMNS[kind] for h in c.headers} for kind in KINDS}
+    return {kind: every[kind] - set().union(*(v for k, v in every.items() if k != kind)) for kind in KINDS}
+
+
+_OWN_HEADERS = _own_headers()
+
+
+def _unmojibake(text: str) -> str | None:
+    """UTF-8 text that was opened as Latin-1/Windows-1252 and saved again, restored; else None."""
+    for wrong in ("cp1252", "latin-1"):
+        try:
+            fixed = text.encode(wrong).decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+        if fixed != text:
+            return fixed
+    return None
+
+
+def _not_an_export(headers: list[str]) -> str:
+    """Why a header row is no export's, and what to do; headers garbled by a wrong encoding are
+    recognised as such (restored, they are an export's)."""
+    shown = "、".join(h.strip() for h in headers if h and h.strip())
+    restored = [_unmojibake(h) or h for h in headers]
+    if restored != headers and any(_OWN_HEADERS[k] & _first_positions(restored).keys() for k in KINDS):
+        return (f"its headers are UTF-8 text that was opened as Latin-1/ANSI and saved again ({shown[:30]} … "
+                f"was {'、'.join(h.strip() for h in restored if h and h.strip())[:30]} …): export it again from 抖店, "
+                "or open the original file as UTF-8")
+    return ("no row near the top holds their headers (售后单号 … / 主订单编号 …; the first reads: "
+            f"{shown[:80] or '(empty)'}); "
+            "export 售后单 (售后工作台) or 订单 (订单管理) from 抖店 into this folder")
+
+
 def _detect_kind(headers: list[str], path: Path) -> tuple[str, dict[str, int], dict[str, int]]:
+    """The kind whose required columns are all there (the one with more of its own columns
+    among several); else ExportFormatError for the closest kind: the one with most of the
+    headers only its export has, then most required columns."""
     positions = _first_positions(headers)
     candidates = []
     for order, kind in enumerate(KINDS):
         cols = KIND_COLUMNS[kind]
         mapping = _match_columns(positions, cols)
         missing = [c.headers[0] for c in cols if c.required and c.name not in mapping]
+        own = len(_OWN_HEADERS[kind] & positions.keys())
         n_required = sum(c.required for c in cols)
-        candidates.append(((n_required - len(missing), len(mapping), -order), kind, mapping, missing))
+        candidates.append(((own, n_required - len(missing), len(mapping), -order), kind, mapping, missing))
     complete = [c for c in candidates if not c[3]]
-    pool = complete or candidates
-    _, kind, mapping, missing = max(pool, key=lambda c: c[0])
+    (own, found, _, _), kind, mapping, missing = max(complete or candidates, key=lambda c: c[0])
     if missing:
-        raise ExportFormatError(path, missing, f"抖店 export (closest match: {KIND_ZH[kind]} export)")
+        if own == 0 and found <= 1:
+            raise ExportFormatError(path, missing, "抖店 售后单 or 订单 export", detail=_not_an_export(headers))
+        raise ExportFormatError(path, missing, f"complete {KIND_ZH[kind]} export", detail=(
+            f"it holds a {KIND_ZH[kind]} export without the column(s) {', '.join(missing)}; export it again with "
+            "the 标准报表 (or tick these fields in the 自定义报表)"))
     return kind, mapping, positions
 
 
@@ -236,11 +278,9 @@ def read_export(path: str | Path, *, salt: str | None = None
     >>> kind, df, bad, n = read_export("data/raw/售后单导出-2026-11-01-08-00-00.xlsx")  # doctest: +SKIP
     """
     path = Path(path)
-    try:
-        with open(path, "rb") as fh:
-            magic = fh.read(8)
-    except OSError as exc:
-        raise InputError(f"cannot open file ({exc.strerror or exc})", file=path) from exc
+    found = file_type(path)
+    if found.reader is None:
+        raise InputError(found.refusal(), file=path)
 
     state: dict[str, Any] = {}
 
@@ -258,10 +298,13 @@ def read_export(path: str | Path, *, salt: str | None = None
         state["pos_kind"] = by_pos
         return sorted(by_pos)
 
-    if is_spreadsheet(magic):
-        raw = read_excel_columns(path, wanted_for, lambda j: state["pos_kind"][j])
-    else:
-        raw = read_csv_columns(path, wanted_for)
+    try:
+        if found.reader == "workbook":
+            raw = read_excel_columns(path, wanted_for, lambda j: state["pos_kind"][j])
+        else:
+            raw = read_csv_columns(path, wanted_for, encoding=str(found.encoding))
+    except ExportFormatError as exc:
+        raise ExportFormatError(path, exc.missing, exc.kind, detail=exc.detail, recognised=found.name) from None
 
     kind = state["kind"]
     frame, quarantine = _build_frame(
@@ -274,8 +317,16 @@ def _build_frame(kind: str, raw: RawColumns, mapping: dict[str, int], personal: 
                  file_name: str, exported: dt.datetime, salt: str | None
                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
     n = len(raw.rows)
-    rejected = np.zeros(n, dtype=bool)
-    records: list[tuple] = [(row, "", reason, text[:_VALUE_WIDTH]) for row, reason, text in raw.broken]
+    name_at = {pos: name for name, pos in mapping.items()}
+    records: list[tuple] = [(row, name_at.get(pos, ""), reason, text[:_VALUE_WIDTH])
+                            for row, reason, text, pos in raw.broken]
+    # the header line again inside the data (two exports pasted together): not a row of data
+    key_pos = mapping[KIND_KEY[kind]]
+    key_header = raw.headers[key_pos].strip().lstrip("\ufeff")
+    rejected = as_numpy_bool(pc.equal(pc.utf8_trim_whitespace(raw.columns[key_pos]), key_header)) if n else \
+        np.zeros(0, dtype=bool)
+    records += [(int(raw.rows[i]), KIND_KEY[kind], f"「{key_header}」{R_HEADER_AGAIN}", key_header)
+                for i in np.flatnonzero(rejected)]
     typed: dict[str, pa.Array] = {}
     for col in KIND_COLUMNS[kind]:
         pos = mapping.get(col.name)

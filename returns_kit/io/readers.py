@@ -1,18 +1,22 @@
 """Readers: one file → raw text cells.  Nothing here knows what a column means.
 
 * :func:`read_csv_columns` — a (possibly million-row) CSV export into Arrow string columns with
-  pyarrow: UTF-8 with or without BOM, GB18030 as a fallback; rows with the wrong number of fields
-  are kept aside with their line number; blank lines are no data.
-* :func:`read_sheet` — every cell of one sheet of an XLSX/XLS workbook (python-calamine).
-* :func:`read_excel_columns` — the export columns of a workbook's first sheet as Arrow strings.
+  pyarrow, in the encoding :mod:`.sniff` found (UTF-8 with or without BOM, GB18030, UTF-16);
+  rows with the wrong number of fields, and rows of another encoding inside a UTF-8 file, are
+  kept aside with their line number; blank lines are no data.
+* :func:`read_sheet` — every cell of one sheet of an XLSX/XLS/XLSB/ODS workbook (python-calamine).
+* :func:`read_excel_columns` — the export columns of a workbook as Arrow strings, from the sheet
+  that holds the export.
 * :func:`read_rows` — a small file (the analyst's CSV or workbook) as a list of rows.
 
-The kind of file is sniffed from its first bytes (``PK`` zip / OLE2 = a workbook), not its name.
+The header is the first of the first :data:`HEADER_SEARCH_ROWS` rows that the caller's
+``wanted_for`` accepts, so a title line above it is no obstacle.  What a file is comes from
+:func:`~.sniff.sniff` (its bytes, not its name); a file no reader takes is refused with what it
+was recognised as.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io as _stdio
 from collections.abc import Callable
@@ -25,13 +29,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from ..errors import InputError
+from ..errors import ExportFormatError, InputError
 from .cells import any_true, as_numpy_bool, excel_cell
+from .sniff import FileType, sniff
 
-__all__ = ["RawColumns", "is_spreadsheet", "sniff_encoding", "decode_text", "read_csv_columns",
-           "read_sheet", "read_excel_columns", "read_rows", "R_FIELDS"]
+__all__ = ["RawColumns", "file_type", "read_csv_columns", "read_sheet", "read_excel_columns", "read_rows",
+           "R_FIELDS", "R_ENCODING", "HEADER_SEARCH_ROWS"]
 
 R_FIELDS = "字段数不符：应为 {expected} 个，实际 {actual} 个 (expected {expected} fields, got {actual})"
+R_ENCODING = ("不是 UTF-8 编码（这一行像是用 GBK 另存后拼进来的），请把整个文件另存为 UTF-8 "
+              "(not UTF-8: this row was saved in another encoding; save the whole file as UTF-8)")
+#: how far down a header row is looked for (title lines, notes, blank rows above it)
+HEADER_SEARCH_ROWS = 30
 
 
 @dataclass
@@ -41,58 +50,81 @@ class RawColumns:
     headers: list[str]
     columns: dict[int, pa.Array]  # header position → raw text (only the positions asked for)
     rows: np.ndarray  # spreadsheet row number of each data row (header = 1)
-    broken: list[tuple[int, str, str]]  # (row, reason, text) for rows the parser rejected
+    #: (row, reason, text, header position or None) of each row the parser rejected
+    broken: list[tuple[int, str, str, int | None]]
     rows_read: int
 
 
-def is_spreadsheet(head: bytes) -> bool:
-    """XLSX/XLSM (zip) or XLS (OLE2) by their magic bytes."""
-    return head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0")
-
-
-def sniff_encoding(head: bytes) -> str:
-    """``utf-8`` if the bytes decode as UTF-8 (a cut multi-byte character at the end is fine),
-    else ``gb18030`` (what Excel on a Chinese Windows saves)."""
+def file_type(path: str | Path) -> FileType:
+    """:func:`~.sniff.sniff` with a missing or unreadable file as an InputError."""
     try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-        return "utf-8"
-    except UnicodeDecodeError:
-        return "gb18030"
+        return sniff(path)
+    except OSError as exc:
+        raise InputError(f"cannot open file ({exc.strerror or exc})", file=path) from exc
 
 
-def decode_text(data: bytes, path: str | Path) -> str:
-    """A whole small file as text: UTF-8 (BOM dropped), else GB18030."""
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
+def _blank(row: list) -> bool:
+    return all(c is None or str(c).strip() == "" for c in row)
+
+
+def locate_header(rows: list[list[Any]], wanted_for: Callable[[list[str]], list[int]], path: Path
+                  ) -> tuple[int, list[str], list[int]]:
+    """``(index, headers, wanted)`` of the first non-blank row among the first
+    :data:`HEADER_SEARCH_ROWS` that ``wanted_for`` accepts; else the refusal of the row that came
+    closest (fewest missing columns, the first of equals)."""
+    best: ExportFormatError | None = None
+    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if _blank(row):
             continue
-    raise InputError("cannot decode the CSV as UTF-8 or GB18030", file=path)  # pragma: no cover
+        headers = ["" if h is None else str(h) for h in row]
+        try:
+            return i, headers, wanted_for(headers)
+        except ExportFormatError as exc:
+            if best is None or len(exc.missing) < len(best.missing):
+                best = exc
+    if best is None:
+        raise InputError("no header row found (the file holds only blank rows)", file=path)
+    raise best
 
 
 #: field separators a CSV may use: the comma of 抖店's own exports, then what a European-locale
-#: Excel (";") or a "Text (Tab delimited)" save ("\t") writes
+#: Excel (";") or a "Text (Tab delimited)"/"Unicode text" save ("\t") writes
 CSV_DELIMITERS = (",", ";", "\t")
 
 
-def _csv_headers(head: bytes, encoding: str, path: Path) -> tuple[list[str], str]:
-    """The header row and the field separator: the comma, unless the header line holds no comma
-    but several ``;`` or tabs (a CSV saved with another list separator is read, not refused as
-    "not a 抖店 export")."""
-    text = head.decode(encoding, errors="replace").lstrip("\ufeff")
-    line = text.split("\n", 1)[0]
+def _delimiter(line: str) -> str:
+    """The comma, unless the line holds no comma but several ``;`` or tabs."""
     others = [d for d in CSV_DELIMITERS[1:] if line.count(d) >= 2]
-    delimiter = "," if "," in line or not others else max(others, key=line.count)
-    try:
-        first = next(csv.reader(_stdio.StringIO(text, newline=""), delimiter=delimiter), None)
-    except csv.Error as exc:
-        raise InputError(f"cannot read the CSV header: {exc}", file=path) from exc
-    if not first or not any(h.strip() for h in first):
-        raise InputError("no header row found (empty file?)", file=path)
-    return first, delimiter
+    return "," if "," in line or not others else max(others, key=line.count)
 
 
-def _read_csv_table(path: Path, encoding: str, wanted: list[int], threads: bool, delimiter: str = ","):
+def _csv_layout(head: bytes, encoding: str, path: Path, wanted_for: Callable[[list[str]], list[int]]
+                ) -> tuple[int, list[str], list[int], str]:
+    """``(skip, headers, wanted, delimiter)``: the header is record ``skip`` (0 = the first line)
+    of the first lines of the file; the separator is the header line's."""
+    text = head.decode(encoding, errors="replace").lstrip("\ufeff")
+    lines = text.split("\n", HEADER_SEARCH_ROWS + 1)[:HEADER_SEARCH_ROWS]
+    best: ExportFormatError | None = None
+    for delimiter in dict.fromkeys(_delimiter(line) for line in lines if line.strip()):
+        records: list[list[str]] = []
+        reader = csv.reader(_stdio.StringIO("\n".join(lines), newline=""), delimiter=delimiter)
+        try:
+            records.extend(reader)
+        except csv.Error as exc:  # a huge cell further down (csv's field limit): the header is above
+            if not records:
+                raise InputError(f"cannot read the CSV header: {exc}", file=path) from exc
+        try:
+            skip, headers, wanted = locate_header(records, wanted_for, path)
+        except ExportFormatError as exc:
+            if best is None or len(exc.missing) < len(best.missing):
+                best = exc
+            continue
+        return skip, headers, wanted, delimiter
+    raise best or InputError("no header row found (the file holds only blank rows)", file=path)
+
+
+def _read_csv_table(source: Any, encoding: str, wanted: list[int], threads: bool, delimiter: str,
+                    skip: int):
     """The CSV as a table of text, and its records that are not: ``broken`` (wrong number of
     fields) and blank lines (kept out of the table, but counted, so every row number is the row
     a person sees in Excel).  Row numbers of either are only known single-threaded (None
@@ -108,12 +140,13 @@ def _read_csv_table(path: Path, encoding: str, wanted: list[int], threads: bool,
 
     names = [f"f{i}" for i in wanted]
     table = pacsv.read_csv(
-        path,
+        source,
         read_options=pacsv.ReadOptions(
             autogenerate_column_names=True,
             encoding="utf8" if encoding == "utf-8" else encoding,
             use_threads=threads,
             block_size=8 << 20,
+            skip_rows=skip,
         ),
         parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False,
                                          invalid_row_handler=on_invalid),
@@ -126,33 +159,41 @@ def _read_csv_table(path: Path, encoding: str, wanted: list[int], threads: bool,
     return table, broken
 
 
-def read_csv_columns(path: Path, wanted_for: Callable[[list[str]], list[int]]) -> RawColumns:
-    """The columns ``wanted_for(headers)`` of a CSV export, every cell as text."""
+def _read_utf8_with_damage(path: Path, wanted: list[int], delimiter: str, skip: int):
+    """A UTF-8 file with bytes that are not UTF-8 (rows of GBK pasted in, a damaged byte): read
+    with each such byte as U+FFFD; the rows where one lands in a column read are then
+    quarantined (:data:`R_ENCODING`), never decoded by a guess."""
+    data = path.read_bytes().decode("utf-8", errors="replace").encode("utf-8")
+    return _read_csv_table(pa.BufferReader(data), "utf-8", wanted, threads=False, delimiter=delimiter, skip=skip)
+
+
+def read_csv_columns(path: Path, wanted_for: Callable[[list[str]], list[int]],
+                     encoding: str = "utf-8") -> RawColumns:
+    """The columns ``wanted_for(headers)`` of a CSV export in ``encoding``, every cell as text."""
     with open(path, "rb") as fh:
         head = fh.read(1 << 20)
     if not head.strip():
         raise InputError("file is empty", file=path)
-    encoding = sniff_encoding(head)
-    headers, delimiter = _csv_headers(head, encoding, path)
-    wanted = wanted_for(headers)
+    skip, headers, wanted, delimiter = _csv_layout(head, encoding, path, wanted_for)
     # GB18030 is only a fallback for text that UTF-8 cannot decode; once the first MiB holds
-    # valid non-ASCII UTF-8, a bad byte further down is a damaged file, not another encoding.
-    fallbacks = ["gb18030"] if encoding == "utf-8" and head.isascii() else []
-    table = broken = None
-    for enc in [encoding, *fallbacks]:
-        try:
-            table, broken = _read_csv_table(path, enc, wanted, threads=True, delimiter=delimiter)
-            if any(b[0] is None for b in broken):  # row numbers are only known single-threaded
-                table, broken = _read_csv_table(path, enc, wanted, threads=False, delimiter=delimiter)
-            break
-        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-            if enc != encoding or not fallbacks or "utf8" not in str(exc).lower():
-                raise InputError(f"cannot read CSV as {enc} ({exc})", file=path) from exc
-    assert table is not None and broken is not None
+    # valid non-ASCII UTF-8, a bad byte further down is damage (rows of another encoding
+    # pasted in), quarantined row by row.
+    damaged = False
+    try:
+        table, broken = _read_csv_table(path, encoding, wanted, True, delimiter, skip)
+        if any(b[0] is None for b in broken):  # row numbers are only known single-threaded
+            table, broken = _read_csv_table(path, encoding, wanted, False, delimiter, skip)
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        if encoding != "utf-8" or "utf8" not in str(exc).lower():
+            raise InputError(f"cannot read the file as {encoding} text ({exc})", file=path) from exc
+        if head.isascii():  # all of the first MiB is ASCII: the rest is another encoding
+            return read_csv_columns(path, wanted_for, encoding="gb18030")
+        table, broken = _read_utf8_with_damage(path, wanted, delimiter, skip)
+        damaged = True
 
     # table row 0 is the header line (read as data so that row numbers are physical records)
     n_records = table.num_rows + len(broken)
-    numbers = np.arange(1, n_records + 1, dtype=np.int64)
+    numbers = np.arange(skip + 1, skip + n_records + 1, dtype=np.int64)
     if broken:
         numbers = numbers[~np.isin(numbers, np.array([b[0] for b in broken], dtype=np.int64))]
     rows = numbers[1:]
@@ -168,41 +209,114 @@ def read_csv_columns(path: Path, wanted_for: Callable[[list[str]], list[int]]) -
         columns = {i: arr.filter(keep) for i, arr in columns.items()}
         rows = rows[~as_numpy_bool(blank)]
     broken_rows = [
-        (int(num), R_FIELDS.format(expected=exp, actual=act), text)
+        (int(num), R_FIELDS.format(expected=exp, actual=act), text, None)
         for num, exp, act, text in sorted(broken, key=lambda b: b[0]) if text is not None
     ]
+    if damaged:
+        columns, rows, bad = _split_damaged(columns, rows, headers)
+        broken_rows = sorted(broken_rows + bad, key=lambda b: b[0])
     return RawColumns(headers, columns, rows, broken_rows, rows_read=len(rows) + len(broken_rows))
+
+
+def _split_damaged(columns: dict[int, pa.Array], rows: np.ndarray, headers: list[str]
+                   ) -> tuple[dict[int, pa.Array], np.ndarray, list[tuple[int, str, str, int | None]]]:
+    """The rows with U+FFFD (an undecodable byte) in a column read, as broken rows naming the
+    first such column."""
+    first: np.ndarray = np.full(len(rows), -1, dtype=np.int64)
+    for i, arr in columns.items():
+        hit = as_numpy_bool(pc.match_substring(arr, "\ufffd"))
+        first[(first < 0) & hit] = i
+    bad_idx = np.flatnonzero(first >= 0)
+    if not len(bad_idx):
+        return columns, rows, []
+    bad = [(int(rows[k]), f"「{headers[first[k]].strip()}」{R_ENCODING}",
+            columns[int(first[k])][int(k)].as_py(), int(first[k])) for k in bad_idx]
+    keep = pa.array(first < 0)
+    return {i: arr.filter(keep) for i, arr in columns.items()}, rows[first < 0], bad
+
+
+def _workbook_error(path: Path, exc: Exception) -> InputError:
+    """What went wrong opening a workbook, in words: a password, or damage."""
+    try:
+        encrypted = "EncryptedPackage".encode("utf-16-le") in Path(path).read_bytes()
+    except OSError:
+        encrypted = False
+    if encrypted:
+        return InputError("this is a password-protected workbook, which cannot be read: remove the password "
+                          "(文件 → 信息 → 保护工作簿) and save it again", file=path)
+    return InputError(f"the workbook cannot be read, it looks damaged ({type(exc).__name__}: {exc}): "
+                      "export it again from 抖店", file=path)
+
+
+def _open_workbook(path: Path) -> Any:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        with open(path, "rb") as fh:  # by content, not by name: an XLSX saved as .xls still opens
+            return CalamineWorkbook.from_filelike(fh)
+    except Exception as exc:  # calamine raises its own error types for corrupt files
+        raise _workbook_error(path, exc) from exc
+
+
+def _sheet_rows(path: Path, wb: Any, index: int, nrows: int | None = None) -> list[list[Any]]:
+    try:
+        return wb.get_sheet_by_index(index).to_python(skip_empty_area=False, nrows=nrows)
+    except Exception as exc:
+        raise _workbook_error(path, exc) from exc
 
 
 def read_sheet(path: str | Path, sheet: str | None = None, nrows: int | None = None) -> list[list[Any]]:
     """Every cell of the sheet named ``sheet`` (the first sheet when absent or not found), as
     calamine gives them (str, float, int, bool, datetime, None)."""
-    from python_calamine import CalamineWorkbook
-
-    try:
-        with open(path, "rb") as fh:  # by content, not by name: an XLSX saved as .xls still opens
-            wb = CalamineWorkbook.from_filelike(fh)
-            names = list(wb.sheet_names)
-            ws = wb.get_sheet_by_name(sheet) if sheet and sheet in names else wb.get_sheet_by_index(0)
-            return ws.to_python(skip_empty_area=False, nrows=nrows)
-    except Exception as exc:  # calamine raises its own error types for corrupt files
-        raise InputError(f"cannot read spreadsheet ({type(exc).__name__}: {exc})", file=path) from exc
+    path = Path(path)
+    wb = _open_workbook(path)
+    names = list(wb.sheet_names)
+    return _sheet_rows(path, wb, names.index(sheet) if sheet in names else 0, nrows)
 
 
 def _empty(row: list) -> bool:
+    """No value in the row (the fast test for a million data rows; a header is :func:`_blank`)."""
     return row.count("") + row.count(None) == len(row)
+
+
+def _export_sheet(path: Path, wanted_for: Callable[[list[str]], list[int]]
+                  ) -> tuple[list[list[Any]], int, list[str], list[int]]:
+    """``(grid, header index, headers, wanted)`` of the one sheet holding an export: the first
+    sheet as 抖店 writes it, or the only other sheet with an export header (a notes sheet added in
+    front).  Two sheets with exports → InputError: which one is meant is not for the kit to guess."""
+    wb = _open_workbook(path)
+    names = list(wb.sheet_names)
+    found: list[tuple[int, list[list[Any]], int, list[str], list[int]]] = []
+    best: ExportFormatError | None = None
+    for index in range(len(names)):
+        grid = _sheet_rows(path, wb, index, None if index == 0 else HEADER_SEARCH_ROWS)
+        try:
+            found.append((index, grid, *locate_header(grid, wanted_for, path)))
+        except ExportFormatError as exc:
+            if best is None or len(exc.missing) < len(best.missing):
+                best = exc
+        except InputError:
+            continue  # an empty sheet
+    if not found:
+        if best is not None:
+            raise best
+        raise InputError("every sheet of the workbook is empty", file=path)
+    if len(found) > 1:
+        raise InputError(f"sheets {', '.join(repr(names[f[0]]) for f in found)} each hold an export; which one "
+                         "to read is not for the kit to guess: save each sheet as a file of its own", file=path)
+    index, grid, start, headers, wanted = found[0]
+    if index:
+        grid = _sheet_rows(path, wb, index)
+        wanted_for(headers)  # the state of the sheet that is read
+    return grid, start, headers, wanted
 
 
 def read_excel_columns(path: Path, wanted_for: Callable[[list[str]], list[int]],
                        kind_of: Callable[[int], str]) -> RawColumns:
-    """The columns ``wanted_for(headers)`` of a workbook's first sheet as text (numbers and dates
-    written as :func:`~returns_kit.io.cells.excel_cell` shows them, by each column's kind)."""
-    grid = read_sheet(path)
-    start = next((i for i, r in enumerate(grid) if not _empty(r)), None)
-    if start is None:
-        raise InputError("the first sheet is empty", file=path)
-    headers = ["" if h is None else str(h) for h in grid[start]]
-    wanted = wanted_for(headers)
+    """The columns ``wanted_for(headers)`` of a workbook's export sheet as text (numbers and
+    dates written as :func:`~returns_kit.io.cells.excel_cell` shows them, by each column's kind);
+    row numbers are the sheet's (a title row above the header counts)."""
+    grid, start, headers, wanted = _export_sheet(path, wanted_for)
     width = max(len(r) for r in grid)
     data_idx = [i for i in range(start + 1, len(grid)) if not _empty(grid[i])]
     data = [grid[i] for i in data_idx]
@@ -220,17 +334,22 @@ def read_excel_columns(path: Path, wanted_for: Callable[[list[str]], list[int]],
 
 
 def read_rows(path: str | Path, sheet: str | None = None, nrows: int | None = None) -> list[list[Any]]:
-    """A small file as rows of cells: a workbook through :func:`read_sheet`, anything else as a
-    CSV (UTF-8 or GB18030)."""
+    """A small file as rows of cells: a workbook through :func:`read_sheet`, text as a CSV (in
+    the encoding sniffed, with its separator); anything else → InputError saying what it is."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot open file ({exc.strerror or exc})", file=path) from exc
-    if is_spreadsheet(data[:8]):
+    kind = file_type(path)
+    if kind.reader is None:
+        raise InputError(kind.refusal(), file=path)
+    if kind.reader == "workbook":
         return read_sheet(path, sheet, nrows)
+    encoding = "utf-8-sig" if kind.encoding == "utf-8" else str(kind.encoding)
     try:
-        rows = list(csv.reader(_stdio.StringIO(decode_text(data, path), newline="")))
+        text = path.read_bytes().decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"cannot read the file as {kind.encoding} text ({exc})", file=path) from exc
+    first = next((line for line in text.split("\n") if line.strip()), "")
+    try:
+        rows = list(csv.reader(_stdio.StringIO(text, newline=""), delimiter=_delimiter(first)))
     except csv.Error as exc:
         raise InputError(f"cannot read the CSV ({exc})", file=path) from exc
     return rows[:nrows] if nrows else rows

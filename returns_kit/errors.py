@@ -50,7 +50,7 @@ class NotebookError(ReturnsKitError):
 
     def __init__(self, message: str, executed: Path):
         super().__init__(f"{message}\n  executed notebook: {executed}")
-        self.executed = executed
+        self.reason, self.executed = message, executed
 
 
 class ReportRenderError(ReturnsKitError):

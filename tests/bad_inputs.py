@@ -27,7 +27,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from export_files import AS_HEADERS, ORDER_HEADERS, as_row, order_row, write_csv, write_ods, write_xlsx
+from export_files import AS_HEADERS, ORDER_HEADERS, as_row, order_row, write_csv, write_ods, write_xlsb, write_xlsx
 
 AS_FILE = "售后单导出-2026-11-05-08-00-00.csv"
 ORDER_FILE = "订单导出_20261105_080000.csv"
@@ -295,6 +295,11 @@ CASES: list[Case] = [
     Case("xlsx_named_csv", "a valid XLSX named .csv", _xlsx_as(F), accounting=_ok(3)),
     Case("xlsx_named_xlsm", "an XLSX named .xlsm", _xlsx_as(CASE + ".xlsm"), accounting=_ok(3, name=CASE + ".xlsm")),
     Case("csv_named_xlsx", "a CSV named .xlsx", _as_csv(case_rows(), X), accounting=_ok(3, name=X)),
+    Case("xlsb", "an Excel binary workbook (.xlsb): read, not skipped by its name",
+         lambda raw: write_xlsb(raw / (CASE + ".xlsb"), AS_HEADERS, _cell(1, 6, "abc")),
+         accounting=_ok(3, rejected=1, name=CASE + ".xlsb"), quarantine=((CASE + ".xlsb", 3, "refund_goods_amount", "金额"),)),
+    Case("xlsb_named_xlsx", "an XLSB saved with an .xlsx name",
+         lambda raw: write_xlsb(raw / X, AS_HEADERS, case_rows()), accounting=_ok(3, name=X)),
     Case("ods", "an OpenDocument spreadsheet (WPS/LibreOffice)", _ods, accounting=_ok(3, name=CASE + ".ods")),
     Case("html_named_xlsx", "an HTML table saved as .xlsx: refused, saying it is a web page and what to do",
          _text(X, html_table(AS_HEADERS, case_rows()), "utf-8"), error=(X, "HTML web page", "另存为")),

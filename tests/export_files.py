@@ -88,3 +88,60 @@ def write_ods(path: Path, headers, rows) -> Path:
         z.writestr("content.xml", content)
         z.writestr("META-INF/manifest.xml", manifest)
     return path
+
+
+def _record(kind: int, payload: bytes = b"") -> bytes:
+    """One BIFF12 record: its type and size as 7-bit varints, then the payload (MS-XLSB 2.1.4)."""
+    def varint(n: int) -> bytes:
+        out = bytearray()
+        while True:
+            out.append((n & 0x7F) | (0x80 if n > 0x7F else 0))
+            n >>= 7
+            if not n:
+                return bytes(out)
+    return varint(kind) + varint(len(payload)) + payload
+
+
+def _wide(text: str) -> bytes:
+    import struct
+
+    return struct.pack("<I", len(text)) + text.encode("utf-16-le")
+
+
+def write_xlsb(path: Path, headers, rows) -> Path:
+    """A minimal Excel binary workbook (.xlsb): one sheet, every cell an inline string (BrtCellSt).
+    No library writes XLSB, so the few records a reader needs are written by hand."""
+    import struct
+    import zipfile
+
+    grid = [headers, *rows]
+    sheet = _record(0x81) + _record(0x94, struct.pack("<IIII", 0, len(grid) - 1, 0, max(map(len, grid)) - 1))
+    sheet += _record(0x91)
+    for r, row in enumerate(grid):
+        sheet += _record(0x00, struct.pack("<IIHHBBI", r, 0, 300, 0, 0, 0, 0))
+        for c, v in enumerate(row):
+            if v is not None and v != "":
+                sheet += _record(0x06, struct.pack("<II", c, 0) + _wide(str(v)))
+    sheet += _record(0x92) + _record(0x82)
+    book = (_record(0x83) + _record(0x8F) + _record(0x9C, struct.pack("<II", 0, 1) + _wide("rId1") + _wide("Sheet1"))
+            + _record(0x90) + _record(0x84))
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    types = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+             'content-types"><Default Extension="bin" ContentType="application/vnd.ms-excel.sheet.binary.'
+             'macroEnabled.main"/><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+             'relationships+xml"/><Override PartName="/xl/worksheets/sheet1.bin" '
+             'ContentType="application/vnd.ms-excel.worksheet"/></Types>')
+    root_rels = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+                 f'package/2006/relationships"><Relationship Id="rId1" Type="{rel}/officeDocument" '
+                 'Target="xl/workbook.bin"/></Relationships>')
+    book_rels = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+                 f'package/2006/relationships"><Relationship Id="rId1" Type="{rel}/worksheet" '
+                 'Target="worksheets/sheet1.bin"/></Relationships>')
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", types)
+        z.writestr("_rels/.rels", root_rels)
+        z.writestr("xl/workbook.bin", book)
+        z.writestr("xl/_rels/workbook.bin.rels", book_rels)
+        z.writestr("xl/worksheets/sheet1.bin", sheet)
+    return path

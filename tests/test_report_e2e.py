@@ -94,7 +94,7 @@ def test_bad_input_exits_2_and_leaves_no_report(tmp_path, capsys, workspace):
                      "--conf", str(workspace / "conf"), "--notebooks", str(REPO / "notebooks")])
     assert code == 2
     err = capsys.readouterr().err
-    assert "客户名单.csv" in err and "missing column" in err
+    assert "客户名单.csv" in err and "not a 抖店 售后单 or 订单 export" in err
     assert not (tmp_path / "reports" / "2026-10" / "index.html").exists()
 
 

@@ -533,14 +533,57 @@ def test_run_report_writes_the_emitted_sections(tmp_path, monkeypatch, capsys):
                 "zz_local_key": {"min_orders": 3, "rows": 12, "rate": None}}
     raw = (index.parent / "metrics.json").read_text(encoding="utf-8")
     data = json.loads(raw)
-    assert data == expected and list(data) == list(expected)
     assert raw == json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    run_id = data.pop("run")["id"]
+    assert data == expected and list(data) == list(expected)
     html = index.read_text(encoding="utf-8")
+    assert f'<meta name="returns-kit-run" content="{run_id}"/>' in html
+    assert sorted(p.name for p in (index.parent / "_run").iterdir()) == ["01_概览.ipynb", "02_安静.ipynb"]
+    assert not list(index.parent.glob("_run.*"))  # this run's own folder became _run
     assert "第二章正文" in html
     assert METRICS_MIME not in html and "SECTION_ONLY_VALUE_c0ve" not in html
     err = capsys.readouterr().err
     assert "returns-kit: warning: 02_安静.ipynb emitted no metrics.json section" in err
     assert "01_概览.ipynb emitted" not in err
+
+
+def test_concurrent_runs_of_one_month_leave_one_runs_outputs(tmp_path):
+    """Three `report` processes for the same month at once: the month's lock lets one write
+    (the others exit 3 saying so, or run after it), and the index.html, metrics.json and _run/
+    left behind all come from one run."""
+    import subprocess
+    import sys
+
+    from bad_inputs import write_base
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    write_base(raw, ("after_sales", "orders"))
+    (tmp_path / "conf" / "local").mkdir(parents=True)
+    (tmp_path / "conf" / "local" / "salt.txt").write_text("s\n", encoding="utf-8")
+    _write(tmp_path / "nbs", "01_慢.ipynb", _nb([
+        _params_cell('month: str = "2026-10"  # 报告月份'),
+        new_markdown_cell("# 第一章 慢"),
+        new_code_cell("import time\ntime.sleep(6)"),
+        new_code_cell(EMIT_CH1.replace('"min_orders": min_orders', '"min_orders": 3')),
+    ]))
+    argv = [sys.executable, "-m", "returns_kit", "report", "--month", "2026-10", "--raw", str(raw),
+            "--external", str(tmp_path / "ext"), "--processed", str(tmp_path / "p"), "--out", str(tmp_path / "out"),
+            "--conf", str(tmp_path / "conf"), "--notebooks", str(tmp_path / "nbs"), "--no-progress"]
+    procs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    results = [(p.wait(timeout=300), p.stderr.read()) for p in procs]
+    codes = sorted(code for code, _ in results)
+    assert codes[0] == 0 and set(codes) <= {0, 3}, results
+    assert 3 in codes, results  # the runs overlapped: one held the lock while another asked
+    for code, err in results:
+        if code == 3:
+            assert "is being written by another run" in err and "wait for it to finish" in err, err
+    month = tmp_path / "out" / "2026-10"
+    run_id = json.loads((month / "metrics.json").read_text(encoding="utf-8"))["run"]["id"]
+    assert f'<meta name="returns-kit-run" content="{run_id}"/>' in (month / "index.html").read_text(encoding="utf-8")
+    executed = nbformat.read(month / "_run" / "01_慢.ipynb", as_version=4)
+    assert executed.metadata["papermill"]["output_path"].endswith(f"_run.{run_id}/01_慢.ipynb")
+    assert not list(month.glob("_run.*"))
 
 
 def test_run_report_bad_input_exits_before_any_notebook(tmp_path, monkeypatch):

@@ -35,6 +35,7 @@ __all__ = [
     "TEMPLATES_DIR",
     "TEMPLATE_NAME",
     "NotebookWarning",
+    "RUN_META",
     "chapter_label",
     "check_self_contained",
     "combine_notebooks",
@@ -45,6 +46,8 @@ log = logging.getLogger(__name__)
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"  # returns_kit/templates
 TEMPLATE_NAME = "rk_report"
+#: the ``<meta name>`` holding the id of the run that rendered the page
+RUN_META = "returns-kit-run"
 
 #: Cells never shown in the report (parameters, papermill's injected cell, plumbing, error banners).
 REMOVE_CELL_TAGS = frozenset(
@@ -329,8 +332,12 @@ def render_html(
     subtitle: str | None = None,
     warnings: list[NotebookWarning] | None = None,
     notice: str | None = None,
+    run_id: str | None = None,
 ) -> str:
     """Render executed chapter notebooks as ONE self-contained HTML page.
+
+    ``run_id`` is written as ``<meta name="returns-kit-run">``: the run that made the page,
+    the same id ``metrics.json`` records under ``run``.
 
     ``notice`` (a re-rendered closed month's changes) goes under the subtitle.  No code and no
     prompts; tagged plumbing cells removed; stderr/error outputs dropped (they
@@ -357,13 +364,12 @@ def render_html(
     html, _ = _exporter().from_notebook_node(nb, resources=resources)
 
     html = html.replace('alt="No description has been provided for this image"', 'alt="图表"')
+    head = '<meta charset="utf-8"/>'
     if 'name="viewport"' not in html:
-        html = html.replace(
-            '<meta charset="utf-8"/>',
-            '<meta charset="utf-8"/>\n<meta name="viewport" content="width=device-width, '
-            'initial-scale=1"/>',
-            1,
-        )
+        head += '\n<meta name="viewport" content="width=device-width, initial-scale=1"/>'
+    if run_id:
+        head += f'\n<meta name="{RUN_META}" content="{html_lib.escape(run_id)}"/>'
+    html = html.replace('<meta charset="utf-8"/>', head, 1)
     html = compress_images(html)
     html = embed_cjk_font(html)
     check_self_contained(html)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
+import shutil
 import sys
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
@@ -18,10 +20,10 @@ from ..config import check_conf
 from ..core.files import atomic_write_text, exclusive_lock
 from ..core.jsonable import jsonable
 from ..core.periods import parse_month
-from ..errors import InputError, ParameterError, ReturnsKitError
+from ..errors import InputError, NotebookError, ParameterError, ReturnsKitError
 from ..io import Dataset, ingest
 from .execute import execute_chapters, kernel_warning
-from .params import NOTEBOOK_GLOB, discover_notebooks, validate_params
+from .params import discover_notebooks, validate_params
 from .render import NotebookWarning, render_html
 from .sections import collect_sections
 from .index import write_index
@@ -85,13 +87,26 @@ def require_month_data(data: Dataset, month: str, raw: str | os.PathLike) -> Non
                          f"export {month} from 抖店 (订单管理 and 售后工作台) into that folder")
 
 
-def _clean_run_dir(run_dir: Path) -> None:
-    for path in run_dir.glob(NOTEBOOK_GLOB):
-        with contextlib.suppress(OSError):
-            path.unlink()
-    for path in run_dir.glob(".*.tmp"):
-        with contextlib.suppress(OSError):
-            path.unlink()
+RUN_DIR = "_run"
+
+
+def new_run_id() -> str:
+    """An id no other run has: Beijing time, process, random (``20261201T093000-4242-a1b2c3``)."""
+    return f"{datetime.now(BEIJING):%Y%m%dT%H%M%S}-{os.getpid()}-{secrets.token_hex(3)}"
+
+
+def _publish_run_dir(own: Path, month_dir: Path) -> Path:
+    """This run's folder of executed notebooks becomes ``_run`` (the previous one removed);
+    folders that killed runs left behind go too.  Called under the month's lock."""
+    final = month_dir / RUN_DIR
+    if final.exists():
+        old = final.with_name(f"{RUN_DIR}.old.{own.name.rsplit('.', 1)[-1]}")
+        final.rename(old)
+        shutil.rmtree(old, ignore_errors=True)
+    own.rename(final)
+    for stale in month_dir.glob(f"{RUN_DIR}.*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    return final
 
 
 def _print_warning(text: str) -> None:
@@ -100,19 +115,38 @@ def _print_warning(text: str) -> None:
 
 def _render_month(month: str, month_dir: Path, nb_paths: list[Path], per_nb: dict[Path, dict[str, Any]],
                   timeout: int | None, progress: bool) -> Path:
-    """Steps 3–6 for one month, inside its lock: execute, collect, compare with the snapshot,
-    render, write."""
-    run_dir = month_dir / "_run"
-    run_dir.mkdir(parents=True, exist_ok=True)
+    """Steps 3–6 for one month, inside its lock: execute in this run's own folder, collect,
+    compare with the snapshot, render, then make that folder ``_run`` and write the outputs.
+    ``metrics.json`` (``run.id``) and the page (``<meta name="returns-kit-run">``) carry the
+    same run id."""
+    run_id = new_run_id()
+    own = month_dir / f"{RUN_DIR}.{run_id}"  # this run's own folder; `_run` once it is done
+    own.mkdir(parents=True)
     remove_stale_temp_files(month_dir)
-    _clean_run_dir(run_dir)
+    try:
+        html, metrics, tables = _execute_and_render(month, month_dir, own, run_id, nb_paths, per_nb,
+                                                    timeout, progress)
+    except NotebookError as exc:
+        final = _publish_run_dir(own, month_dir)
+        raise NotebookError(exc.reason, final / exc.executed.name) from None
+    except BaseException:
+        _publish_run_dir(own, month_dir)
+        raise
+    _publish_run_dir(own, month_dir)
+    index = write_report(month_dir, html, metrics, tables, REPORT_TITLE.format(month=month))
+    keep_snapshot(month_dir, metrics)
+    return index
 
+
+def _execute_and_render(month: str, month_dir: Path, own: Path, run_id: str, nb_paths: list[Path],
+                        per_nb: dict[Path, dict[str, Any]], timeout: int | None, progress: bool
+                        ) -> tuple[str, dict[str, Any], list[SheetTable]]:
     problem = kernel_warning()
     if problem:
         _print_warning(problem)
 
     snapshot = load_snapshot(month_dir)
-    executed = execute_chapters(nb_paths, per_nb, run_dir, timeout=timeout, progress=progress)
+    executed = execute_chapters(nb_paths, per_nb, own, timeout=timeout, progress=progress)
 
     silent: list[Path] = []
     metrics = collect_sections(executed, silent=silent)
@@ -121,6 +155,7 @@ def _render_month(month: str, month_dir: Path, nb_paths: list[Path], per_nb: dic
             f"{path.name} emitted no metrics.json section (its last cell should call "
             "ch.emit()); metrics.json has none of its keys"
         )
+    metrics["run"] = {"id": run_id}
 
     notice = None
     if snapshot is not None:
@@ -130,21 +165,19 @@ def _render_month(month: str, month_dir: Path, nb_paths: list[Path], per_nb: dic
         if changes:
             _print_warning(notice)
 
-    title = REPORT_TITLE.format(month=month)
     found: list[NotebookWarning] = []
     generated = datetime.now(BEIJING).strftime("%Y-%m-%d %H:%M")
     html = render_html(
         executed,
-        title,
+        REPORT_TITLE.format(month=month),
         subtitle=f"报告月份 {month} · 生成于 {generated}（北京时间）",
         warnings=found,
         notice=notice,
+        run_id=run_id,
     )
     for item in found:
         _print_warning(str(item))
-    index = write_report(month_dir, html, metrics, collect_tables(executed), title)
-    keep_snapshot(month_dir, metrics)
-    return index
+    return html, metrics, collect_tables(executed)
 
 
 def run_report(

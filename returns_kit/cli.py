@@ -94,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
                    metavar="NAME=VALUE",
                    help="extra notebook parameter, checked against the parameters cells")
     r.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
+    r.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="chapters run at once (default: one per core, at most 4)")
     r.add_argument("--no-progress", action="store_true", help="no progress bars")
 
     al = sub.add_parser("alerts", help="push the anomalies to 钉钉/飞书/企业微信 robots (dry run without --send)")
@@ -118,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
             print(data.summary())
         elif args.command == "report":
             options = dict(raw=args.raw, external=args.external, processed=args.processed, conf=args.conf,
-                           notebooks=args.notebooks, params=dict(args.param), timeout=args.timeout)
+                           notebooks=args.notebooks, params=dict(args.param), timeout=args.timeout,
+                           jobs=args.jobs)
             if args.month:
                 print(run_report(args.month, out=args.out, progress=not args.no_progress, **options))
             else:

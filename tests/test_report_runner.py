@@ -368,6 +368,36 @@ def test_failing_notebook_raises_notebook_error_with_executed_path(tmp_path):
     assert "第3章" in str(err) and "ZeroDivisionError" in str(err)
 
 
+def test_chapters_in_parallel_give_what_one_after_another_gives(chapters, executed, tmp_path):
+    """Three workers or one: the same executed notebooks, in the chapters' order."""
+    per_nb = report.validate_params(chapters, {"min_orders": "12", "show_all": "是"},
+                                    base={"month": "2026-09", "raw_dir": "/abs/raw", "conf_dir": "/abs/conf"})
+    alone = report.execute_chapters(chapters, per_nb, tmp_path / "one", timeout=120, progress=False, jobs=1)
+    assert [p.name for p in alone] == [p.name for p in executed]
+
+    def outputs(path):
+        nb = nbformat.read(path, as_version=4)
+        return [[{k: v for k, v in o.items() if k != "execution_count"} for o in c.get("outputs", [])]
+                for c in nb.cells]
+    for one, many in zip(alone, executed):
+        assert outputs(one) == outputs(many)
+
+
+def test_parallel_failure_names_the_first_failing_chapter_and_skips_the_rest(tmp_path):
+    """Chapter 2 fails first, chapter 1 a little later: the error is chapter 1's (as in a run one
+    after another); chapter 3, not yet started when the failure came, is not run."""
+    nbs = tmp_path / "nbs"
+    first = _write(nbs, "01_慢失败.ipynb", _nb([new_code_cell("import time\ntime.sleep(4)\nraise KeyError('一')")]))
+    second = _write(nbs, "02_快失败.ipynb", _nb([new_code_cell("1 / 0")]))
+    third = _write(nbs, "03_没运行.ipynb", _nb([new_code_cell("print('ran')")]))
+    with pytest.raises(NotebookError) as info:
+        report.execute_chapters([first, second, third], {}, tmp_path / "run", timeout=60, progress=False, jobs=2)
+    assert "第1章" in str(info.value) and "KeyError" in str(info.value)
+    assert info.value.executed == (tmp_path / "run" / "01_慢失败.ipynb").resolve()
+    assert (tmp_path / "run" / "02_快失败.ipynb").exists()
+    assert not (tmp_path / "run" / "03_没运行.ipynb").exists()
+
+
 def test_timeout_raises_notebook_error_and_marks_the_notebook(tmp_path):
     src = _write(tmp_path / "nbs", "04_超时.ipynb", _nb([
         new_markdown_cell("# 第四章 超时"),

@@ -1,4 +1,4 @@
-"""Step 3 of the runner: execute the chapter notebooks one after another with papermill.
+"""Step 3 of the runner: execute the chapter notebooks with papermill, several at a time.
 
 Kernel ``python3`` (this environment's interpreter when ipykernel is installed here), working
 directory = the notebook's folder.  A failing cell, a timeout, a dead kernel or a kernel that
@@ -12,6 +12,7 @@ import contextlib
 import html as html_lib
 import os
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from ..errors import NotebookError
 from .params import chapter_number, read_notebook
 from .render import chapter_label
 
-__all__ = ["KERNEL_NAME", "execute_chapters", "kernel_warning"]
+__all__ = ["KERNEL_NAME", "default_jobs", "execute_chapters", "kernel_warning"]
 
 KERNEL_NAME = "python3"  # resolves to this venv's interpreter when ipykernel is installed here
 
@@ -105,6 +106,87 @@ def _has_papermill_banner(path: Path) -> bool:
     return any(_ERROR_BANNER_TAG in c.metadata.get("tags", []) for c in nb.cells)
 
 
+def default_jobs() -> int:
+    """Chapters run at once by default: one per core this process may use (at most 4: each
+    kernel holds its own copy of the month's tables)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(4, cores))
+
+
+def _ipc_kernel_manager(folder: str) -> type:
+    """A kernel manager whose kernel talks over Unix sockets in ``folder``, not TCP ports:
+    kernels started at the same moment (parallel chapters, another run on the machine) can
+    never pick the same port."""
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class IPCKernelManager(AsyncKernelManager):  # nbclient drives kernels asynchronously
+        @default("transport")
+        def _transport_default(self) -> str:
+            return "ipc"
+
+        @default("ip")
+        def _ip_default(self) -> str:
+            return os.path.join(folder, "k")
+
+    return IPCKernelManager
+
+
+def _execute_one(source: Path, output: Path, what: str, params: dict[str, Any], timeout: int | None,
+                 start_timeout: int, kernel_name: str) -> str | None:
+    """Run one chapter with papermill into ``output``; the failure in words, or None.  Runs in
+    a worker process of its own: papermill changes the working directory, which is the
+    process's, not the thread's."""
+    import papermill
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    failure: str | None = None
+    sockets = tempfile.TemporaryDirectory(prefix="rk-kernel-")
+    try:
+        papermill.execute_notebook(
+            str(source),
+            str(output),
+            parameters=params,
+            kernel_name=kernel_name,
+            cwd=str(source.resolve().parent),
+            execution_timeout=timeout,
+            start_timeout=start_timeout,
+            progress_bar=False,
+            log_output=False,
+            kernel_manager_class=_ipc_kernel_manager(sockets.name) if sys.platform != "win32" else
+            "jupyter_client.manager.AsyncKernelManager",
+            # ipykernel 7 logs a transport warning at every start; cell errors still
+            # reach us as messages, only the kernel's own log is quieted
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        )
+    except PapermillExecutionError as exc:
+        failure = f"{what} failed: {exc.ename}: {_short(exc.evalue)}"
+    except CellTimeoutError as exc:
+        failure = (f"{what} failed: timeout: a cell ran longer than {timeout} s "
+                   f"(raise --timeout if the data is large) [{_short(exc, 200)}]")
+    except DeadKernelError as exc:
+        failure = (f"{what} failed: DeadKernelError: the kernel died, often out of "
+                   f"memory [{_short(exc, 200)}]")
+    except Exception as exc:  # NoSuchKernel, unreadable notebook, ZMQ trouble …
+        hint = ""
+        if type(exc).__name__ == "NoSuchKernel":
+            hint = (" — install ipykernel into the environment that runs returns-kit "
+                    f"({sys.executable} -m pip install ipykernel)")
+        failure = f"{what} failed: {type(exc).__name__}: {_short(exc)}{hint}"
+    finally:
+        sockets.cleanup()
+    if failure is not None and not _has_papermill_banner(output):
+        # papermill banners a failing cell; a timeout, a dead kernel or a kernel that never
+        # started leaves no banner (or no file): add one, so the kept notebook says it failed
+        with contextlib.suppress(Exception):
+            _mark_failed(output, source, failure)
+    return failure
+
+
 def execute_chapters(
     notebooks: Sequence[str | os.PathLike],
     params_per_nb: Mapping[Path, Mapping[str, Any]],
@@ -113,66 +195,58 @@ def execute_chapters(
     timeout: int | None = 600,
     progress: bool = True,
     start_timeout: int = 120,
+    jobs: int | None = None,
 ) -> list[Path]:
-    """Run each chapter with papermill, one after another, into ``workdir/<same name>``.
+    """Run the chapters with papermill into ``workdir/<same name>``, ``jobs`` at a time
+    (default :func:`default_jobs`; each chapter is its own kernel, so kernel starts are paid in
+    parallel too).  Returns the executed notebook paths in the chapters' order.
 
     Kernel ``python3`` (this environment), working directory = the notebook's folder,
-    ``timeout`` seconds per cell.  Returns the executed notebook paths.  A failing cell, a
-    timeout, a dead kernel or any other execution problem raises NotebookError naming the
-    chapter and the executed notebook (which exists and is kept for debugging).
+    ``timeout`` seconds per cell.  When a chapter fails, the chapters not yet started are not
+    run and the first failing chapter in the report's order raises NotebookError naming it and
+    its executed notebook (which exists and is kept for debugging) — as a run one after another
+    would.  One progress bar counts the chapters done.
     """
-    import papermill
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-    from papermill.exceptions import PapermillExecutionError
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    from tqdm.auto import tqdm
 
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     if timeout is not None and timeout <= 0:
         timeout = None  # no limit
-    executed: list[Path] = []
-    for position, source in enumerate((Path(nb) for nb in notebooks), start=1):
-        output = workdir / source.name
-        number = chapter_number(source, position)
-        label = chapter_label(source, position)
-        what = f"第{number}章 {source.name}"
-        params = dict(params_per_nb.get(source) or {})
-        failure: str | None = None
-        with _kernel_environment():
-            try:
-                papermill.execute_notebook(
-                    str(source),
-                    str(output),
-                    parameters=params,
-                    kernel_name=KERNEL_NAME,
-                    cwd=str(source.resolve().parent),
-                    execution_timeout=timeout,
-                    start_timeout=start_timeout,
-                    progress_bar={"desc": label} if progress else False,
-                    log_output=False,
-                    # ipykernel 7 logs a transport warning at every start; cell errors still
-                    # reach us as messages, only the kernel's own log is quieted
-                    extra_arguments=["--IPKernelApp.log_level=ERROR"],
-                )
-            except PapermillExecutionError as exc:
-                failure = f"{what} failed: {exc.ename}: {_short(exc.evalue)}"
-            except CellTimeoutError as exc:
-                failure = (f"{what} failed: timeout: a cell ran longer than {timeout} s "
-                           f"(raise --timeout if the data is large) [{_short(exc, 200)}]")
-            except DeadKernelError as exc:
-                failure = (f"{what} failed: DeadKernelError: the kernel died, often out of "
-                           f"memory [{_short(exc, 200)}]")
-            except Exception as exc:  # NoSuchKernel, unreadable notebook, ZMQ trouble …
-                hint = ""
-                if type(exc).__name__ == "NoSuchKernel":
-                    hint = (" — install ipykernel into the environment that runs returns-kit "
-                            f"({sys.executable} -m pip install ipykernel)")
-                failure = f"{what} failed: {type(exc).__name__}: {_short(exc)}{hint}"
-        if failure is not None:
-            # papermill banners a failing cell; a timeout, a dead kernel or a kernel that never
-            # started leaves no banner (or no file): add one, so the kept notebook says it failed
-            if not _has_papermill_banner(output):
-                with contextlib.suppress(Exception):
-                    _mark_failed(output, source, failure)
-            raise NotebookError(failure, executed=output)
-        executed.append(output)
-    return executed
+    given = [Path(nb) for nb in notebooks]
+    params = [dict(params_per_nb.get(nb) or {}) for nb in given]  # keyed by the paths as given
+    sources = [nb.resolve() for nb in given]  # the workers run elsewhere: absolute paths
+    outputs = [(workdir / source.name).resolve() for source in sources]
+    failures: dict[int, str] = {}
+    bar = tqdm(total=len(sources), desc="章节", unit="章", disable=not progress)
+    workers = max(1, min(jobs or default_jobs(), len(sources)))
+    with _kernel_environment(), ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        queue = list(enumerate(zip(sources, outputs), start=1))
+        pending: dict[Any, int] = {}
+        while queue or pending:
+            # start a chapter only when a worker is free and nothing has failed yet, so the
+            # chapters after a failure are not run, as in a run one after another
+            while queue and len(pending) < workers and not failures:
+                position, (source, output) = queue.pop(0)
+                what = f"第{chapter_number(source, position)}章 {source.name}"
+                future = pool.submit(_execute_one, source, output, what, params[position - 1], timeout,
+                                     start_timeout, KERNEL_NAME)
+                pending[future] = position
+            if not pending:
+                break
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                position = pending.pop(future)
+                failure = future.result()
+                bar.update(1)
+                bar.set_postfix_str(chapter_label(sources[position - 1], position))
+                if failure is not None:
+                    failures[position] = failure
+    bar.close()
+    if failures:
+        first = min(failures)
+        raise NotebookError(failures[first], executed=outputs[first - 1])
+    return outputs

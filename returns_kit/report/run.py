@@ -114,7 +114,7 @@ def _print_warning(text: str) -> None:
 
 
 def _render_month(month: str, month_dir: Path, nb_paths: list[Path], per_nb: dict[Path, dict[str, Any]],
-                  timeout: int | None, progress: bool) -> Path:
+                  timeout: int | None, progress: bool, jobs: int | None) -> Path:
     """Steps 3–6 for one month, inside its lock: execute in this run's own folder, collect,
     compare with the snapshot, render, then make that folder ``_run`` and write the outputs.
     ``metrics.json`` (``run.id``) and the page (``<meta name="returns-kit-run">``) carry the
@@ -125,7 +125,7 @@ def _render_month(month: str, month_dir: Path, nb_paths: list[Path], per_nb: dic
     remove_stale_temp_files(month_dir)
     try:
         html, metrics, tables = _execute_and_render(month, month_dir, own, run_id, nb_paths, per_nb,
-                                                    timeout, progress)
+                                                    timeout, progress, jobs)
     except NotebookError as exc:
         final = _publish_run_dir(own, month_dir)
         raise NotebookError(exc.reason, final / exc.executed.name) from None
@@ -139,14 +139,14 @@ def _render_month(month: str, month_dir: Path, nb_paths: list[Path], per_nb: dic
 
 
 def _execute_and_render(month: str, month_dir: Path, own: Path, run_id: str, nb_paths: list[Path],
-                        per_nb: dict[Path, dict[str, Any]], timeout: int | None, progress: bool
-                        ) -> tuple[str, dict[str, Any], list[SheetTable]]:
+                        per_nb: dict[Path, dict[str, Any]], timeout: int | None, progress: bool,
+                        jobs: int | None) -> tuple[str, dict[str, Any], list[SheetTable]]:
     problem = kernel_warning()
     if problem:
         _print_warning(problem)
 
     snapshot = load_snapshot(month_dir)
-    executed = execute_chapters(nb_paths, per_nb, own, timeout=timeout, progress=progress)
+    executed = execute_chapters(nb_paths, per_nb, own, timeout=timeout, progress=progress, jobs=jobs)
 
     silent: list[Path] = []
     metrics = collect_sections(executed, silent=silent)
@@ -193,8 +193,10 @@ def run_report(
     timeout: int | None = 600,
     progress: bool = True,
     update_index: bool = True,
+    jobs: int | None = None,
 ) -> Path:
-    """Run the monthly report end to end; return ``out/<month>/index.html``.
+    """Run the monthly report end to end; return ``out/<month>/index.html``.  ``jobs`` chapters
+    run at once (:func:`~.execute.execute_chapters`; default one per core, at most 4).
 
     Afterwards ``out/index.html`` lists every rendered month (:func:`~.index.write_index`; not
     with ``update_index=False``, as a batch does once at its end).  A closed month re-rendered
@@ -230,7 +232,7 @@ def run_report(
 
     month_dir = Path(out) / month
     with exclusive_lock(month_dir / ".lock", f"the {month} report in {month_dir}"):
-        index = _render_month(month, month_dir, nb_paths, per_nb, timeout, progress)
+        index = _render_month(month, month_dir, nb_paths, per_nb, timeout, progress, jobs)
     if update_index:
         write_months_index(out)
     return index

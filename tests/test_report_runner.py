@@ -12,6 +12,7 @@ import json
 import math
 import os
 import re
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -381,6 +382,39 @@ def test_chapters_in_parallel_give_what_one_after_another_gives(chapters, execut
                 for c in nb.cells]
     for one, many in zip(alone, executed):
         assert outputs(one) == outputs(many)
+
+
+def test_chapters_share_a_kernel_but_not_its_namespace(tmp_path):
+    """One worker runs both chapters on one kernel (started once), and the second sees nothing
+    the first defined; its execution count starts again at 1."""
+    nbs = tmp_path / "nbs"
+    first = _write(nbs, "01_一.ipynb", _nb([new_code_cell("import os\nleak = 1\nprint(os.getpid())")]))
+    second = _write(nbs, "02_二.ipynb", _nb([new_code_cell("import os\nprint(os.getpid(), 'leak' in globals())")]))
+    done = report.execute_chapters([first, second], {}, tmp_path / "run", timeout=60, progress=False, jobs=1)
+    texts = [nbformat.read(p, as_version=4).cells[0].outputs[0]["text"].split() for p in done]
+    assert texts[1][0] == texts[0][0]  # the same kernel process
+    assert texts[1][1] == "False"
+    assert nbformat.read(done[1], as_version=4).cells[0]["execution_count"] == 1
+
+
+def test_setup_keeps_the_context_until_an_input_changes(tmp_path):
+    from bad_inputs import write_base
+
+    from returns_kit.chapters import notebook
+
+    raw, conf = tmp_path / "raw", tmp_path / "conf"
+    raw.mkdir()
+    write_base(raw, ("after_sales", "orders"))
+    shutil.copytree(Path(__file__).resolve().parents[1] / "conf" / "base", conf / "base")
+    (conf / "local").mkdir(parents=True)
+    (conf / "local" / "salt.txt").write_text("s\n", encoding="utf-8")
+    folders = dict(raw_dir=raw, external_dir=tmp_path / "ext", processed_dir=tmp_path / "p", conf_dir=conf)
+    first = notebook.setup("2026-10", **folders)
+    assert notebook.setup("2026-10", **folders) is first
+    assert notebook.setup("2026-09", **folders) is not first  # another month
+    again = notebook.setup("2026-10", **folders)
+    (conf / "local" / "report.yml").write_text("{}\n", encoding="utf-8")  # a setting added
+    assert notebook.setup("2026-10", **folders) is not again
 
 
 def test_parallel_failure_names_the_first_failing_chapter_and_skips_the_rest(tmp_path):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import html as html_lib
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -21,7 +22,7 @@ from ..errors import NotebookError
 from .params import chapter_number, read_notebook
 from .render import chapter_label
 
-__all__ = ["KERNEL_NAME", "default_jobs", "execute_chapters", "kernel_warning"]
+__all__ = ["KERNEL_NAME", "chapter_seconds", "default_jobs", "execute_chapters", "kernel_warning"]
 
 KERNEL_NAME = "python3"  # resolves to this venv's interpreter when ipykernel is installed here
 
@@ -135,30 +136,97 @@ def _ipc_kernel_manager(folder: str) -> type:
     return IPCKernelManager
 
 
+#: run in a kept kernel before each chapter: a fresh namespace and execution count, no open
+#: figure; imported modules (and the month's context, see chapters.notebook) stay loaded
+RESET_CODE = ("get_ipython().reset(new_session=True)\n"
+              "import sys as _s; _s.modules.get('matplotlib.pyplot') and _s.modules['matplotlib.pyplot'].close('all')\n"
+              "del _s")
+
+
+class _WorkerKernel:
+    """The kernel of one worker process, kept from chapter to chapter: its start, the imports
+    and the month's context are paid once per worker, not once per chapter.  Before each
+    chapter its namespace is reset (:data:`RESET_CODE`), so a chapter sees no variable of the
+    one before; after a failure it is shut down and the next chapter gets a new one."""
+
+    def __init__(self) -> None:
+        self.km: Any = None
+        self.key: tuple[str, str] | None = None
+        self.folder: str | None = None
+
+    def get(self, kernel_name: str, cwd: str) -> Any:
+        if self.km is not None and self.key == (kernel_name, cwd) and self.km.has_kernel and self._reset():
+            return self.km
+        self.discard()
+        self.folder = tempfile.mkdtemp(prefix="rk-kernel-")
+        manager = _ipc_kernel_manager(self.folder) if sys.platform != "win32" else None
+        if manager is None:  # pragma: no cover - Windows has no Unix sockets
+            from jupyter_client.manager import AsyncKernelManager as manager
+        self.km, self.key = manager(kernel_name=kernel_name), (kernel_name, cwd)
+        return self.km  # papermill starts it, in ``cwd``
+
+    def _reset(self) -> bool:
+        try:
+            client = self.km.blocking_client()
+            client.start_channels()
+            try:
+                client.wait_for_ready(timeout=30)
+                reply = client.execute_interactive(RESET_CODE, silent=True, store_history=False, timeout=60)
+            finally:
+                client.stop_channels()
+            return reply["content"]["status"] == "ok"
+        except Exception:
+            return False
+
+    def discard(self) -> None:
+        if self.km is not None and self.km.has_kernel:
+            from jupyter_core.utils import run_sync
+
+            with contextlib.suppress(Exception):
+                run_sync(self.km.shutdown_kernel)(now=True)
+        self.km = self.key = None
+        if self.folder:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+
+
+_KERNEL: _WorkerKernel | None = None
+
+
+def _worker_kernel() -> _WorkerKernel:
+    global _KERNEL
+    if _KERNEL is None:
+        import multiprocessing.util
+
+        _KERNEL = _WorkerKernel()
+        multiprocessing.util.Finalize(_KERNEL, _KERNEL.discard, exitpriority=10)  # at the worker's exit
+    return _KERNEL
+
+
 def _execute_one(source: Path, output: Path, what: str, params: dict[str, Any], timeout: int | None,
                  start_timeout: int, kernel_name: str) -> str | None:
-    """Run one chapter with papermill into ``output``; the failure in words, or None.  Runs in
-    a worker process of its own: papermill changes the working directory, which is the
-    process's, not the thread's."""
+    """Run one chapter with papermill into ``output`` on this worker's kernel; the failure in
+    words, or None.  Runs in a worker process of its own: papermill changes the working
+    directory, which is the process's, not the thread's."""
     import papermill
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
     failure: str | None = None
-    sockets = tempfile.TemporaryDirectory(prefix="rk-kernel-")
+    cwd = str(source.resolve().parent)
+    kernel = _worker_kernel()
     try:
         papermill.execute_notebook(
             str(source),
             str(output),
             parameters=params,
             kernel_name=kernel_name,
-            cwd=str(source.resolve().parent),
+            cwd=cwd,
             execution_timeout=timeout,
             start_timeout=start_timeout,
             progress_bar=False,
             log_output=False,
-            kernel_manager_class=_ipc_kernel_manager(sockets.name) if sys.platform != "win32" else
-            "jupyter_client.manager.AsyncKernelManager",
+            km=kernel.get(kernel_name, cwd),
             # ipykernel 7 logs a transport warning at every start; cell errors still
             # reach us as messages, only the kernel's own log is quieted
             extra_arguments=["--IPKernelApp.log_level=ERROR"],
@@ -177,8 +245,8 @@ def _execute_one(source: Path, output: Path, what: str, params: dict[str, Any], 
             hint = (" — install ipykernel into the environment that runs returns-kit "
                     f"({sys.executable} -m pip install ipykernel)")
         failure = f"{what} failed: {type(exc).__name__}: {_short(exc)}{hint}"
-    finally:
-        sockets.cleanup()
+    if failure is not None:
+        kernel.discard()  # busy with a timed-out cell, dead, or in a state a failure left
     if failure is not None and not _has_papermill_banner(output):
         # papermill banners a failing cell; a timeout, a dead kernel or a kernel that never
         # started leaves no banner (or no file): add one, so the kept notebook says it failed
@@ -250,3 +318,12 @@ def execute_chapters(
         first = min(failures)
         raise NotebookError(failures[first], executed=outputs[first - 1])
     return outputs
+
+
+def chapter_seconds(executed: Sequence[Path]) -> dict[str, float]:
+    """Each executed chapter's run time as papermill recorded it (kernel start included)."""
+    seconds = {}
+    for path in executed:
+        with contextlib.suppress(Exception):
+            seconds[Path(path).name] = round(float(read_notebook(path).metadata["papermill"]["duration"]), 2)
+    return seconds

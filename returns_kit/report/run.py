@@ -9,6 +9,7 @@ import os
 import secrets
 import shutil
 import sys
+import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -22,7 +23,7 @@ from ..core.jsonable import jsonable
 from ..core.periods import parse_month
 from ..errors import InputError, NotebookError, ParameterError, ReturnsKitError
 from ..io import Dataset, ingest
-from .execute import execute_chapters, kernel_warning
+from .execute import chapter_seconds, default_jobs, execute_chapters, kernel_warning
 from .params import discover_notebooks, validate_params
 from .render import NotebookWarning, render_html
 from .sections import collect_sections
@@ -114,7 +115,7 @@ def _print_warning(text: str) -> None:
 
 
 def _render_month(month: str, month_dir: Path, nb_paths: list[Path], per_nb: dict[Path, dict[str, Any]],
-                  timeout: int | None, progress: bool, jobs: int | None) -> Path:
+                  timeout: int | None, progress: bool, jobs: int | None, timings: dict[str, float]) -> Path:
     """Steps 3–6 for one month, inside its lock: execute in this run's own folder, collect,
     compare with the snapshot, render, then make that folder ``_run`` and write the outputs.
     ``metrics.json`` (``run.id``) and the page (``<meta name="returns-kit-run">``) carry the
@@ -125,7 +126,7 @@ def _render_month(month: str, month_dir: Path, nb_paths: list[Path], per_nb: dic
     remove_stale_temp_files(month_dir)
     try:
         html, metrics, tables = _execute_and_render(month, month_dir, own, run_id, nb_paths, per_nb,
-                                                    timeout, progress, jobs)
+                                                    timeout, progress, jobs, timings)
     except NotebookError as exc:
         final = _publish_run_dir(own, month_dir)
         raise NotebookError(exc.reason, final / exc.executed.name) from None
@@ -140,13 +141,17 @@ def _render_month(month: str, month_dir: Path, nb_paths: list[Path], per_nb: dic
 
 def _execute_and_render(month: str, month_dir: Path, own: Path, run_id: str, nb_paths: list[Path],
                         per_nb: dict[Path, dict[str, Any]], timeout: int | None, progress: bool,
-                        jobs: int | None) -> tuple[str, dict[str, Any], list[SheetTable]]:
+                        jobs: int | None, timings: dict[str, float]
+                        ) -> tuple[str, dict[str, Any], list[SheetTable]]:
     problem = kernel_warning()
     if problem:
         _print_warning(problem)
 
     snapshot = load_snapshot(month_dir)
+    started = time.perf_counter()
     executed = execute_chapters(nb_paths, per_nb, own, timeout=timeout, progress=progress, jobs=jobs)
+    timings["chapters"] = time.perf_counter() - started
+    started = time.perf_counter()
 
     silent: list[Path] = []
     metrics = collect_sections(executed, silent=silent)
@@ -155,7 +160,8 @@ def _execute_and_render(month: str, month_dir: Path, own: Path, run_id: str, nb_
             f"{path.name} emitted no metrics.json section (its last cell should call "
             "ch.emit()); metrics.json has none of its keys"
         )
-    metrics["run"] = {"id": run_id}
+    metrics["run"] = {"id": run_id, "jobs": jobs or default_jobs(), "seconds": timings,
+                      "chapter_seconds": chapter_seconds(executed)}
 
     notice = None
     if snapshot is not None:
@@ -177,7 +183,9 @@ def _execute_and_render(month: str, month_dir: Path, own: Path, run_id: str, nb_
     )
     for item in found:
         _print_warning(str(item))
-    return html, metrics, collect_tables(executed)
+    tables = collect_tables(executed)
+    timings["render"] = time.perf_counter() - started
+    return html, metrics, tables
 
 
 def run_report(
@@ -224,15 +232,17 @@ def run_report(
 
     # Ingest first: bad input exits 2 before any notebook runs, and the chapters read its cache.
     # Runs of other months share the cache: the second waits for the first's ingest.
+    started = time.perf_counter()
     with exclusive_lock(Path(processed) / ".ingest.lock", f"the cache {processed}", wait=INGEST_WAIT_SECONDS):
         data = ingest(raw, processed, conf_dir=conf)
+    timings = {"ingest": time.perf_counter() - started}
     require_month_data(data, month, raw)
     if data.skipped:
         _print_warning(f"not read (not 抖店 exports) in {raw}: {', '.join(data.skipped)}")
 
     month_dir = Path(out) / month
     with exclusive_lock(month_dir / ".lock", f"the {month} report in {month_dir}"):
-        index = _render_month(month, month_dir, nb_paths, per_nb, timeout, progress, jobs)
+        index = _render_month(month, month_dir, nb_paths, per_nb, timeout, progress, jobs, timings)
     if update_index:
         write_months_index(out)
     return index

@@ -51,6 +51,9 @@ lab: $(STAMP) ## open JupyterLab on notebooks/ with the kit's kernel
 bench: $(STAMP) ## scale benchmark: 1M sub-orders + 120k after-sales (takes minutes)
 	$(BIN)/python benchmarks/bench_ingest.py
 
+bench-report: $(STAMP) ## the whole report of the sample month, cold and warm, chapters one by one and in parallel
+	$(BIN)/python benchmarks/bench_report.py
+
 clean: ## remove the venv, caches and rendered reports (never touches data/raw)
 	rm -rf $(VENV) data/processed/* reports/* .pytest_cache
 	find . -name __pycache__ -prune -exec rm -rf {} +

@@ -44,6 +44,7 @@ from .errors import ParameterError
 from .event_clock import EVENTS, EventClockSettings, event_lags, expected_events
 from .funnel import funnel_exits
 from .metrics.products import product_names
+from .core.frames import isin
 
 __all__ = [
     "RULES_ZH", "CLOCKS_ZH", "STATUS_ZH", "BASELINE_KIND_ZH", "DetectionSettings", "load_settings",
@@ -553,7 +554,7 @@ def _reasons_of(aged: pd.DataFrame, after_sales: pd.DataFrame, taxonomy, days: l
     paid = aged[aged["pay_time"].dt.normalize().isin(days) & aged["refunded_at_age"]]
     if product_id is not None:
         paid = paid[paid["product_id"] == product_id]
-    a = after_sales[after_sales["sub_order_id"].isin(paid["sub_order_id"])
+    a = after_sales[isin(after_sales["sub_order_id"], paid["sub_order_id"])
                     & after_sales["is_refund_success"].astype(bool)]
     return _reason_counts(a.sort_values("apply_time").drop_duplicates("sub_order_id"), taxonomy, top)
 
@@ -595,11 +596,11 @@ def _event_drivers(data, after_sales, taxonomy, day: pd.Timestamp, event: str, n
     """Products with the most events on the day above their daily mean of the previous 28 days,
     and the reasons of the day's events."""
     if event == "applications":
-        a = after_sales[after_sales["sub_order_id"].isin(data["sub_order_id"])]
+        a = after_sales[isin(after_sales["sub_order_id"], data["sub_order_id"])]
         when = a["apply_time"].dt.normalize()
     else:
-        ok = refund_times[refund_times.index.isin(data["sub_order_id"])]
-        a = after_sales[after_sales["sub_order_id"].isin(ok.index) & after_sales["is_refund_success"].astype(bool)]
+        ok = refund_times[isin(refund_times.index, data["sub_order_id"])]
+        a = after_sales[isin(after_sales["sub_order_id"], ok.index) & after_sales["is_refund_success"].astype(bool)]
         a = a.sort_values("apply_time").drop_duplicates("sub_order_id")
         when = a["sub_order_id"].map(ok).dt.normalize()
     product = a["sub_order_id"].map(data.set_index("sub_order_id")["product_id"])

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .dispersion import Comparison, estimate_kappa
+from .core.frames import isin
 
 __all__ = ["EventClockSettings", "EVENTS", "event_lags", "EventDay", "expected_events"]
 
@@ -53,10 +54,10 @@ def event_lags(outcomes: pd.DataFrame, after_sales: pd.DataFrame, event: str = "
     paid = pay_day.value_counts().sort_index()
     pay_of = pd.Series(pay_day.to_numpy(), index=paid_frame["sub_order_id"].to_numpy())
     if event == "applications":
-        a = after_sales[after_sales["sub_order_id"].isin(pay_of.index)]
+        a = after_sales[isin(after_sales["sub_order_id"], pay_of.index)]
         subs, when = a["sub_order_id"], a["apply_time"]
     elif event == "refunds":
-        when = refund_times[refund_times.index.isin(pay_of.index)]
+        when = refund_times[isin(refund_times.index, pay_of.index)]
         subs = pd.Series(when.index, index=when.index)
     else:
         raise ValueError(f"unknown event {event!r} (use {', '.join(EVENTS)})")

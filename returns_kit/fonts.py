@@ -26,6 +26,8 @@ without loading matplotlib, and ``noto_cjk_sans_otc`` / fontTools are optional.
 from __future__ import annotations
 
 import base64
+import contextlib
+import hashlib
 import html as html_lib
 import io
 import os
@@ -37,6 +39,7 @@ __all__ = [
     "EMBEDDED_FONT_FAMILY",
     "LATIN_FAMILY",
     "cjk_font_file",
+    "cjk_font_face",
     "embed_cjk_font",
     "font_families",
     "missing_glyphs",
@@ -272,43 +275,88 @@ def page_text_chars(html: str) -> set[str]:
     return {ch for ch in text if ord(ch) >= 0x2E80}
 
 
-def embed_cjk_font(html: str) -> str:
+def embed_cjk_font(html: str, cache_dir: str | os.PathLike | None = None) -> str:
     """Embed a subset of the OFL Noto Sans CJK SC font holding exactly the page's Chinese
-    characters, as a ``data:`` URI ``@font-face`` (about 0.25 KB per character, WOFF2; WOFF
-    without brotli; no hinting; the copyright and licence names kept).
+    characters, as a ``data:`` URI ``@font-face`` (:func:`cjk_font_face`)."""
+    face = cjk_font_face(page_text_chars(html), cache_dir)
+    return html if face is None else html.replace("</head>", face + "</head>", 1)
+
+
+#: subsets kept in a cache folder (the newest; one per distinct set of characters)
+FONT_CACHE_KEEP = 16
+
+
+def cjk_font_face(chars: set[str], cache_dir: str | os.PathLike | None = None) -> str | None:
+    """The ``<style>`` block of an ``@font-face`` with a subset of the OFL Noto Sans CJK SC font
+    holding exactly ``chars``, as a ``data:`` URI (about 0.25 KB per character, WOFF2; WOFF
+    without brotli; no hinting; the copyright and licence names kept); None without the font
+    or characters.
 
     A phone or PC uses its own Chinese font first (the page's font list starts with the system
     fonts); this one fills in wherever the reader's machine has none — a bare Linux desktop,
     a kiosk browser — so Chinese text renders everywhere, offline.  Only the pip-installed OFL
     font is embedded (its licence allows it); without it the page relies on system fonts.
+
+    Subsetting takes seconds; with ``cache_dir`` the subset of the same characters (the same
+    month rendered again) is read back, byte for byte what subsetting gives.
     """
-    chars = page_text_chars(html)
     try:
         import noto_cjk_sans_otc  # type: ignore[import-not-found]
         from fontTools import subset
     except ImportError:
-        return html
+        return None
     if not chars:
-        return html
-    options = subset.Options()
-    options.font_number = _ttc_face_index(noto_cjk_sans_otc.FONT_PATH, "Noto Sans CJK SC")
+        return None
     flavor = _font_flavor()
-    options.flavor = flavor
-    options.layout_features = ["*"]
-    options.hinting = False  # screens ignore CFF hints at text sizes; a sixth smaller
-    options.name_IDs = [0, 1, 2, 3, 4, 5, 6, 13, 14]  # names, copyright and the OFL licence notice
-    options.name_languages = ["*"]
-    options.notdef_outline = True
-    buf = io.BytesIO()
-    with subset.load_font(noto_cjk_sans_otc.FONT_PATH, options) as font:  # lazy: closes the file
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(text="".join(sorted(chars)))
-        subsetter.subset(font)
-        subset.save_font(font, buf, options)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
-    face = (f'<style type="text/css">@font-face {{ font-family: "{EMBEDDED_FONT_FAMILY}"; '
-            f'src: url(data:font/{flavor};base64,{data}) format("{flavor}"); font-display: swap; }}</style>\n')
-    return html.replace("</head>", face + "</head>", 1)
+    text = "".join(sorted(chars))
+    cached = None
+    if cache_dir is not None:
+        st = os.stat(noto_cjk_sans_otc.FONT_PATH)
+        key = hashlib.sha256(f"{FONT_CACHE_VERSION}|{noto_cjk_sans_otc.FONT_PATH}|{st.st_size}|{st.st_mtime_ns}|"
+                             f"{flavor}|{text}".encode("utf-8")).hexdigest()[:32]
+        cached = Path(cache_dir) / f"{key}.{flavor}"
+    if cached is not None and cached.is_file():
+        data = cached.read_bytes()
+        with contextlib.suppress(OSError):
+            os.utime(cached)  # the newest are kept
+    else:
+        options = subset.Options()
+        options.font_number = _ttc_face_index(noto_cjk_sans_otc.FONT_PATH, "Noto Sans CJK SC")
+        options.flavor = flavor
+        options.layout_features = ["*"]
+        options.hinting = False  # screens ignore CFF hints at text sizes; a sixth smaller
+        options.name_IDs = [0, 1, 2, 3, 4, 5, 6, 13, 14]  # names, copyright and the OFL licence notice
+        options.name_languages = ["*"]
+        options.notdef_outline = True
+        buf = io.BytesIO()
+        with subset.load_font(noto_cjk_sans_otc.FONT_PATH, options) as font:  # lazy: closes the file
+            subsetter = subset.Subsetter(options)
+            subsetter.populate(text=text)
+            subsetter.subset(font)
+            subset.save_font(font, buf, options)
+        data = buf.getvalue()
+        if cached is not None:
+            with contextlib.suppress(OSError):
+                _keep_subset(cached, data)
+    encoded = base64.b64encode(data).decode("ascii")
+    return (f'<style type="text/css">@font-face {{ font-family: "{EMBEDDED_FONT_FAMILY}"; '
+            f'src: url(data:font/{flavor};base64,{encoded}) format("{flavor}"); font-display: swap; }}</style>\n')
+
+
+#: bump when the subsetting options change, so cached subsets are made again
+FONT_CACHE_VERSION = 1
+
+
+def _keep_subset(path: Path, data: bytes) -> None:
+    """Write a subset to the cache (atomically) and drop all but the newest :data:`FONT_CACHE_KEEP`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    kept = sorted(path.parent.glob(f"*{path.suffix}"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for old in kept[FONT_CACHE_KEEP:]:
+        with contextlib.suppress(OSError):
+            old.unlink()
 
 
 def _font_flavor() -> str:

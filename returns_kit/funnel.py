@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .metrics.outcomes import cohort
+from .core.frames import isin
 
 __all__ = ["FUNNEL_ZH", "EXIT_ZH", "funnel", "funnel_exits", "funnel_summary", "funnel_display"]
 
@@ -72,7 +73,7 @@ def funnel_exits(refunded: pd.DataFrame, after_sales: pd.DataFrame) -> pd.DataFr
     Columns: ``stage, label, sub_orders, share``.
     """
     ids = refunded.loc[refunded["refunded"].astype(bool), "sub_order_id"]
-    a = after_sales[after_sales["sub_order_id"].isin(ids) & after_sales["is_refund_success"].astype(bool)]
+    a = after_sales[isin(after_sales["sub_order_id"], ids) & after_sales["is_refund_success"].astype(bool)]
     a = a.sort_values("apply_time").drop_duplicates("sub_order_id")
     signed = (a["outbound_logistics_state"].fillna("").str.contains("签收")
               if "outbound_logistics_state" in a else pd.Series(False, index=a.index))

@@ -729,3 +729,22 @@ def test_remove_stale_temp_files(tmp_path):
     removed = report.remove_stale_temp_files(tmp_path)
     assert len(removed) == 2
     assert [p.name for p in tmp_path.iterdir()] == ["index.html"]
+
+
+def test_font_subsets_are_kept_and_read_back_byte_for_byte(tmp_path, monkeypatch):
+    """A render of the same characters reads the subset back (identical to subsetting again);
+    the cache keeps only the newest subsets."""
+    from fontTools import subset
+
+    from returns_kit import fonts
+
+    made = fonts.cjk_font_face({"退", "货"}, tmp_path)
+    assert made is not None and len(list(tmp_path.iterdir())) == 1
+    assert fonts.cjk_font_face({"退", "货"}) == made  # no cache: the same bytes
+    monkeypatch.setattr(subset, "Subsetter", None)  # a cache hit does not subset
+    assert fonts.cjk_font_face({"货", "退"}, tmp_path) == made
+    monkeypatch.undo()
+    monkeypatch.setattr(fonts, "FONT_CACHE_KEEP", 2)
+    for text in ("月报", "退款率", "品退"):
+        fonts.cjk_font_face(set(text), tmp_path)
+    assert len(list(tmp_path.glob("*.woff2"))) == 2

@@ -311,3 +311,20 @@ def test_robust_between_variance_ignores_the_few_that_really_moved():
     assert robust_between_variance(moved, v) == pytest.approx(0.04, abs=0.015)
     assert random_effects_variance(moved, v)[0] > 0.3  # the mean-based estimate calls it all drift
     assert robust_between_variance([0.1, 0.2], [0.01, 0.01]) == 0.0  # too few to say
+
+
+def test_a_shop_s_first_month_has_a_summary_without_drivers():
+    """The first month a shop exports has no month before it: no driver, no change — and a
+    driver table with its columns (the notebook shows it empty), not a KeyError."""
+    from returns_kit.chapters import ch0_summary
+    from returns_kit.chapters.context import Context
+    from tiny_month import CONF, dataset
+
+    ctx = Context.of("2026-09", dataset(), conf_dir=CONF, interventions=[],
+                     luopan=pd.DataFrame(), third_party=pd.DataFrame(),
+                     external_files=pd.DataFrame(columns=["file", "kind", "source", "rows"]))
+    ch = ch0_summary.build(ctx)
+    assert not ch.pair.has_previous
+    table = ch.driver_table
+    assert table.empty and {"dimension", "name", "contribution", "rate_before", "rate_after"} <= set(table.columns)
+    assert ch.metrics()["summary"]["drivers"] == [] and ch.metrics()["summary"]["previous_month"] is None

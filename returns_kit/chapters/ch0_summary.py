@@ -210,8 +210,8 @@ class Summary(Chapter):
     def driver_table(self) -> pd.DataFrame:
         """The named drivers of every dimension, for reading (Chinese dimension names)."""
         d = self.drivers
-        if not len(d):
-            return d
+        if not len(d):  # no month before this one
+            return pd.DataFrame(columns=_DRIVER_FIELDS)
         shown = d[d["key"].notna()].copy()
         shown["dimension"] = shown["dimension"].map(DIMENSIONS)
         for col in ("contribution", "rate_effect", "mix_effect"):

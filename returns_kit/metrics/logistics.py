@@ -9,6 +9,7 @@ import pandas as pd
 from ..core.stats import rate, wilson_interval
 from .outcomes import cohort
 from .ranking import MIN_ORDERS, rate_table
+from ..core.frames import isin
 
 __all__ = ["carriers", "damage_cells", "damage_matrix", "ship_apply_lags", "lag_summary"]
 
@@ -71,7 +72,7 @@ def ship_apply_lags(outcomes: pd.DataFrame, after_sales: pd.DataFrame, month: st
     """
     c = cohort(outcomes, month)
     c = c[c["ship_time"].notna()]
-    a = after_sales[after_sales["sub_order_id"].isin(c["sub_order_id"])]
+    a = after_sales[isin(after_sales["sub_order_id"], c["sub_order_id"])]
     cols = ["sub_order_id", "carrier", "province", "ship_time"]
     merged = a[["sub_order_id", "after_sale_type", "apply_time"]].merge(c[cols], on="sub_order_id")
     merged = merged[merged["apply_time"] >= merged["ship_time"]]

@@ -8,6 +8,7 @@ import pandas as pd
 from .outcomes import cohort
 from .products import product_names
 from .ranking import MIN_ORDERS, rate_table
+from ..core.frames import isin
 
 __all__ = ["provinces", "cities", "heatmap_table", "heatmap_note"]
 
@@ -37,7 +38,7 @@ def heatmap_table(outcomes: pd.DataFrame, month: str, n_products: int = 10,
     prods = rate_table(c, "product_id", min_orders=min_orders).head(n_products)
     prods["product_name"] = prods["product_id"].map(product_names(c))
     provs = rate_table(c, "province", min_orders=min_orders).head(n_provinces)["province"].tolist()
-    sub = c[c["product_id"].isin(prods["product_id"]) & c["province"].isin(provs)]
+    sub = c[isin(c["product_id"], prods["product_id"]) & c["province"].isin(provs)]
     g = sub.groupby(["product_id", "province"])["refunded"].agg(["size", "sum"])
     idx = pd.MultiIndex.from_product([prods["product_id"].tolist(), provs],
                                      names=["product_id", "province"])

@@ -19,6 +19,7 @@ from ..core.periods import in_month, month_bounds
 from ..core.stats import rate
 from ..core.taxonomy import Taxonomy
 from .outcomes import cohort
+from ..core.frames import isin
 
 __all__ = [
     "TYPE_ORDER", "STATUS_GROUP_ORDER", "applications", "application_view", "application_table",
@@ -113,7 +114,7 @@ def cohort_after_sales(orders: pd.DataFrame, after_sales: pd.DataFrame, month: s
     is missing from the order export cannot be placed in any cohort (see :func:`coverage`).
     """
     paid = orders.loc[in_month(orders["pay_time"], month), "sub_order_id"]
-    return after_sales[after_sales["sub_order_id"].isin(paid)]
+    return after_sales[isin(after_sales["sub_order_id"], paid)]
 
 
 def cohort_status_view(orders: pd.DataFrame, after_sales: pd.DataFrame, month: str) -> dict[str, int]:
@@ -166,7 +167,7 @@ def coverage(orders: pd.DataFrame, after_sales: pd.DataFrame, month: str | None 
     They cannot join a cohort, so they are listed rather than silently dropped.
     """
     a = after_sales if month is None else applications(after_sales, month)
-    missing = ~a["sub_order_id"].isin(orders["sub_order_id"])
+    missing = ~isin(a["sub_order_id"], orders["sub_order_id"])
     cols = ["after_sale_id", "sub_order_id", "product_name", "after_sale_type", "status",
             "apply_time", "refund_goods_amount", "source_file"]
     return a.loc[missing, [c for c in cols if c in a.columns]].reset_index(drop=True)
@@ -184,7 +185,7 @@ def coverage_summary(orders: pd.DataFrame, after_sales: pd.DataFrame, month: str
     (no 支付完成时间 to place them), and :func:`coverage` lists them one by one.
     """
     apps = applications(after_sales, month)
-    missing = ~apps["sub_order_id"].isin(orders["sub_order_id"])
+    missing = ~isin(apps["sub_order_id"], orders["sub_order_id"])
     ok = apps["is_refund_success"].astype(bool) if "is_refund_success" in apps else False
     lost = apps.loc[missing & ok, "refund_goods_amount"].fillna(0.0).sum() if len(apps) else 0.0
     return {

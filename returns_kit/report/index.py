@@ -143,8 +143,10 @@ def _entry_html(entry: dict[str, Any]) -> str:
             "</section>")
 
 
-def render_index(entries: list[dict[str, Any]], title: str = "抖店退货分析月报") -> str:
-    """The page for ``entries`` (:func:`month_entries`)."""
+def render_index(entries: list[dict[str, Any]], title: str = "抖店退货分析月报",
+                 font_cache: str | os.PathLike | None = None) -> str:
+    """The page for ``entries`` (:func:`month_entries`); ``font_cache`` as for
+    :func:`~returns_kit.fonts.cjk_font_face`."""
     latest = entries[0] if entries else None
     trend = ((latest["metrics"].get("summary") or {}).get("trend") or []) if latest else []
     chart = trend_chart(trend, latest["month"]) if latest else None
@@ -156,11 +158,12 @@ def render_index(entries: list[dict[str, Any]], title: str = "抖店退货分析
             f"<title>{html_lib.escape(title)}</title><style>{_CSS}</style></head><body><main>"
             f"<h1>{html_lib.escape(title)}</h1><p class='sub'>共 {len(entries)} 个月，最新在前。</p>"
             f"{chart or ''}{note}{months}</main></body></html>\n")
-    return embed_cjk_font(page)
+    return embed_cjk_font(page, font_cache)
 
 
-def write_index(out_dir: str | os.PathLike, title: str = "抖店退货分析月报") -> Path:
+def write_index(out_dir: str | os.PathLike, title: str = "抖店退货分析月报",
+                font_cache: str | os.PathLike | None = None) -> Path:
     """Rewrite ``out_dir/index.html`` from the months found there, atomically."""
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    return atomic_write_text(folder / INDEX_NAME, render_index(month_entries(folder), title))
+    return atomic_write_text(folder / INDEX_NAME, render_index(month_entries(folder), title, font_cache))

@@ -18,6 +18,7 @@ import logging
 import os
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from typing import Any
 from ..chapters.base import METRICS_MIME
 from ..display import TABLE_MIME
 from ..errors import ReportRenderError
-from ..fonts import embed_cjk_font
+from ..fonts import cjk_font_face, page_text_chars
 from .params import chapter_number, read_notebook
 
 __all__ = [
@@ -254,14 +255,19 @@ def compress_png(data: bytes) -> bytes:
     return out if len(out) < len(data) else data
 
 
-def compress_images(html: str) -> str:
+def compress_images(html: str, pool: Any = None) -> str:
     """Every inline chart of ``html`` through :func:`compress_png` (the page is read on phones
-    over mobile data)."""
-    def one(m: re.Match) -> str:
-        raw = base64.b64decode(m.group(1))
-        return "data:image/png;base64," + base64.b64encode(compress_png(raw)).decode("ascii")
-
-    return _PNG.sub(one, html)
+    over mobile data); on the threads of ``pool`` when given (Pillow works outside the GIL)."""
+    found = list(_PNG.finditer(html))
+    if not found:
+        return html
+    originals = [base64.b64decode(m.group(1)) for m in found]
+    small = list(pool.map(compress_png, originals)) if pool is not None else [compress_png(d) for d in originals]
+    parts, at = [], 0
+    for m, data in zip(found, small):
+        parts += [html[at:m.start()], "data:image/png;base64,", base64.b64encode(data).decode("ascii")]
+        at = m.end()
+    return "".join(parts) + html[at:]
 
 
 
@@ -333,11 +339,13 @@ def render_html(
     warnings: list[NotebookWarning] | None = None,
     notice: str | None = None,
     run_id: str | None = None,
+    font_cache: str | os.PathLike | None = None,
 ) -> str:
     """Render executed chapter notebooks as ONE self-contained HTML page.
 
     ``run_id`` is written as ``<meta name="returns-kit-run">``: the run that made the page,
-    the same id ``metrics.json`` records under ``run``.
+    the same id ``metrics.json`` records under ``run``; ``font_cache`` a folder where font
+    subsets are kept for the next render of the same characters.
 
     ``notice`` (a re-rendered closed month's changes) goes under the subtitle.  No code and no
     prompts; tagged plumbing cells removed; stderr/error outputs dropped (they
@@ -370,7 +378,11 @@ def render_html(
     if run_id:
         head += f'\n<meta name="{RUN_META}" content="{html_lib.escape(run_id)}"/>'
     html = html.replace('<meta charset="utf-8"/>', head, 1)
-    html = compress_images(html)
-    html = embed_cjk_font(html)
+    # the font subset (the page's characters) and the charts are independent: at once
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        face = pool.submit(cjk_font_face, page_text_chars(html), font_cache)
+        html = compress_images(html, pool)
+        if face.result() is not None:
+            html = html.replace("</head>", face.result() + "</head>", 1)
     check_self_contained(html)
     return html

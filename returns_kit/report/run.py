@@ -11,6 +11,7 @@ import shutil
 import sys
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,8 @@ def require_month_data(data: Dataset, month: str, raw: str | os.PathLike) -> Non
 
 
 RUN_DIR = "_run"
+#: where font subsets are kept between renders (beside the Parquet cache)
+FONT_CACHE_DIR = "fonts"
 
 
 def new_run_id() -> str:
@@ -114,19 +117,34 @@ def _print_warning(text: str) -> None:
     print(f"returns-kit: warning: {text}", file=sys.stderr)
 
 
-def _render_month(month: str, month_dir: Path, nb_paths: list[Path], per_nb: dict[Path, dict[str, Any]],
-                  timeout: int | None, progress: bool, jobs: int | None, timings: dict[str, float]) -> Path:
+@dataclass
+class _MonthRun:
+    """What one month's run executes and where: the chapters with their parameters, the
+    runner's options, and the seconds each phase took (recorded in ``metrics.json``)."""
+
+    month: str
+    month_dir: Path
+    notebooks: list[Path]
+    params: dict[Path, dict[str, Any]]
+    timeout: int | None
+    progress: bool
+    jobs: int | None
+    font_cache: Path
+    timings: dict[str, float] = field(default_factory=dict)
+    run_id: str = field(default_factory=new_run_id)
+
+
+def _render_month(run: _MonthRun) -> Path:
     """Steps 3–6 for one month, inside its lock: execute in this run's own folder, collect,
     compare with the snapshot, render, then make that folder ``_run`` and write the outputs.
     ``metrics.json`` (``run.id``) and the page (``<meta name="returns-kit-run">``) carry the
     same run id."""
-    run_id = new_run_id()
-    own = month_dir / f"{RUN_DIR}.{run_id}"  # this run's own folder; `_run` once it is done
+    month_dir = run.month_dir
+    own = month_dir / f"{RUN_DIR}.{run.run_id}"  # this run's own folder; `_run` once it is done
     own.mkdir(parents=True)
     remove_stale_temp_files(month_dir)
     try:
-        html, metrics, tables = _execute_and_render(month, month_dir, own, run_id, nb_paths, per_nb,
-                                                    timeout, progress, jobs, timings)
+        html, metrics, tables = _execute_and_render(run, own)
     except NotebookError as exc:
         final = _publish_run_dir(own, month_dir)
         raise NotebookError(exc.reason, final / exc.executed.name) from None
@@ -134,22 +152,21 @@ def _render_month(month: str, month_dir: Path, nb_paths: list[Path], per_nb: dic
         _publish_run_dir(own, month_dir)
         raise
     _publish_run_dir(own, month_dir)
-    index = write_report(month_dir, html, metrics, tables, REPORT_TITLE.format(month=month))
+    index = write_report(month_dir, html, metrics, tables, REPORT_TITLE.format(month=run.month))
     keep_snapshot(month_dir, metrics)
     return index
 
 
-def _execute_and_render(month: str, month_dir: Path, own: Path, run_id: str, nb_paths: list[Path],
-                        per_nb: dict[Path, dict[str, Any]], timeout: int | None, progress: bool,
-                        jobs: int | None, timings: dict[str, float]
-                        ) -> tuple[str, dict[str, Any], list[SheetTable]]:
+def _execute_and_render(run: _MonthRun, own: Path) -> tuple[str, dict[str, Any], list[SheetTable]]:
     problem = kernel_warning()
     if problem:
         _print_warning(problem)
 
-    snapshot = load_snapshot(month_dir)
+    snapshot = load_snapshot(run.month_dir)
+    timings = run.timings
     started = time.perf_counter()
-    executed = execute_chapters(nb_paths, per_nb, own, timeout=timeout, progress=progress, jobs=jobs)
+    executed = execute_chapters(run.notebooks, run.params, own, timeout=run.timeout, progress=run.progress,
+                                jobs=run.jobs)
     timings["chapters"] = time.perf_counter() - started
     started = time.perf_counter()
 
@@ -160,7 +177,7 @@ def _execute_and_render(month: str, month_dir: Path, own: Path, run_id: str, nb_
             f"{path.name} emitted no metrics.json section (its last cell should call "
             "ch.emit()); metrics.json has none of its keys"
         )
-    metrics["run"] = {"id": run_id, "jobs": jobs or default_jobs(), "seconds": timings,
+    metrics["run"] = {"id": run.run_id, "jobs": run.jobs or default_jobs(), "seconds": timings,
                       "chapter_seconds": chapter_seconds(executed)}
 
     notice = None
@@ -175,11 +192,12 @@ def _execute_and_render(month: str, month_dir: Path, own: Path, run_id: str, nb_
     generated = datetime.now(BEIJING).strftime("%Y-%m-%d %H:%M")
     html = render_html(
         executed,
-        REPORT_TITLE.format(month=month),
-        subtitle=f"报告月份 {month} · 生成于 {generated}（北京时间）",
+        REPORT_TITLE.format(month=run.month),
+        subtitle=f"报告月份 {run.month} · 生成于 {generated}（北京时间）",
         warnings=found,
         notice=notice,
-        run_id=run_id,
+        run_id=run.run_id,
+        font_cache=run.font_cache,
     )
     for item in found:
         _print_warning(str(item))
@@ -242,18 +260,20 @@ def run_report(
 
     month_dir = Path(out) / month
     with exclusive_lock(month_dir / ".lock", f"the {month} report in {month_dir}"):
-        index = _render_month(month, month_dir, nb_paths, per_nb, timeout, progress, jobs, timings)
+        index = _render_month(_MonthRun(month, month_dir, nb_paths, per_nb, timeout, progress, jobs,
+                                        font_cache=Path(processed) / FONT_CACHE_DIR, timings=timings))
     if update_index:
-        write_months_index(out)
+        write_months_index(out, processed)
     return index
 
 
-def write_months_index(out: str | os.PathLike) -> Path:
+def write_months_index(out: str | os.PathLike, processed: str | os.PathLike | None = None) -> Path:
     """:func:`~.index.write_index` under the index lock (runs of other months may finish at the
-    same moment; each waits its turn, so none of them is left out)."""
+    same moment; each waits its turn, so none of them is left out); font subsets kept in
+    ``processed``'s cache when given."""
     with exclusive_lock(Path(out) / ".index.lock", f"the months index {Path(out) / 'index.html'}",
                         wait=INDEX_WAIT_SECONDS):
-        return write_index(out)
+        return write_index(out, font_cache=None if processed is None else Path(processed) / FONT_CACHE_DIR)
 
 
 def month_range(text: str) -> list[str]:
@@ -299,5 +319,5 @@ def run_reports(months: list[str], *, out: str | os.PathLike, progress: bool = T
             _print_warning(f"{month}: {exc}")
             failed.append((month, exc))
     bar.close()
-    write_months_index(out)
+    write_months_index(out, options["processed"])
     return done, failed

@@ -48,10 +48,12 @@ lab: $(STAMP) ## open JupyterLab on notebooks/ with the kit's kernel
 	$(BIN)/python -m pip install --quiet -e ".[lab]"
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
-bench: $(STAMP) ## scale benchmark: 1M sub-orders + 120k after-sales (takes minutes)
+bench: $(STAMP) ## scale benchmark: 1M sub-orders + 120k after-sales against polars (takes minutes)
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
 	$(BIN)/python benchmarks/bench_ingest.py
 
 bench-report: $(STAMP) ## the whole report of the sample month, cold and warm, chapters one by one and in parallel
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
 	$(BIN)/python benchmarks/bench_report.py
 
 clean: ## remove the venv, caches and rendered reports (never touches data/raw)

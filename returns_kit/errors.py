@@ -5,10 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def _rebuild(cls: type, args: tuple, state: dict) -> "ReturnsKitError":
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
+
 class ReturnsKitError(Exception):
     """Base class: a problem the user can fix; printed without a traceback."""
 
     exit_code = 2
+
+    def __reduce__(self):  # pickled as it is (a worker process's error reaches the runner whole)
+        return _rebuild, (type(self), self.args, self.__dict__)
 
 
 class InputError(ReturnsKitError):

@@ -752,3 +752,32 @@ def test_a_csv_saved_with_another_separator_is_read(tmp_path, delimiter):
     data = io.ingest(raw, tmp_path / "processed", salt=SALT)
     assert data.orders["sub_order_id"].tolist() == ["11", "12"] and data.orders["quantity"].tolist() == [1, 2]
     assert data.orders["carrier"].tolist() == ["顺丰速运", "顺丰速运"]  # "SF…-顺丰速运,法式碎花连衣裙 M" kept whole
+
+
+def test_workbooks_read_in_worker_processes_give_what_one_process_gives(tmp_path, monkeypatch):
+    """Above the size threshold the workbooks are parsed in worker processes while the CSV is
+    read here: the same tables, accounting and quarantine; a broken workbook's error comes back
+    whole (its type and message), the first broken file in order."""
+    from returns_kit.io import dataset
+
+    raw = tmp_path / "raw"
+    write_xlsx(raw / "售后单导出-2026-11-01-08-00-00.xlsx", AS_HEADERS,
+               [as_row(f"\t69868532695198108{i:02d}") for i in range(30)] + [as_row("\t1", amount="12,34")])
+    write_xlsx(raw / "售后单导出-2026-11-02-08-00-00.xlsx", AS_HEADERS,
+               [as_row(f"\t69868532695198108{i:02d}", status="售后关闭") for i in range(20, 40)])
+    write_csv(raw / "订单导出_20261101_080000.csv", ORDER_HEADERS, [order_row()])
+    one = io.ingest(raw, tmp_path / "p1", salt=SALT)
+    monkeypatch.setattr(dataset, "PARALLEL_WORKBOOK_BYTES", 0)
+    many = io.ingest(raw, tmp_path / "p2", salt=SALT)
+    pd.testing.assert_frame_equal(one.after_sales, many.after_sales)
+    pd.testing.assert_frame_equal(one.orders, many.orders)
+    pd.testing.assert_frame_equal(one.accounting, many.accounting)
+    pd.testing.assert_frame_equal(one.quarantine, many.quarantine)
+    assert len(many.quarantine) == 1
+
+    import zipfile
+
+    with zipfile.ZipFile(raw / "售后单导出-2026-11-02-08-00-00.xlsx", "w") as z:  # an XLSX to look at,
+        z.writestr("xl/workbook.xml", "not xml")  # that calamine (in a worker) cannot read
+    with pytest.raises(InputError, match="售后单导出-2026-11-02-08-00-00.xlsx.*cannot be read"):
+        io.ingest(raw, tmp_path / "p3", salt=SALT)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ from ..core.files import atomic_write, atomic_write_text
 from ..errors import InputError
 from ..core.files import safe_frame
 from ..version import __version__
+from .sniff import sniff
 from .exports import (DATA_SUFFIXES, KIND_KEY, KIND_ZH, KINDS, STR, empty_frame, export_time,
                       frame_columns, frame_dtypes, quarantine_frame, read_export)
 
@@ -222,6 +225,56 @@ def _combine(kind: str, parts: list[tuple[dt.datetime, str, pd.DataFrame]]) -> p
     return df.reset_index(drop=True)
 
 
+#: workbooks (all together) worth reading in worker processes: below this, starting them costs more
+PARALLEL_WORKBOOK_BYTES = 8 << 20
+
+
+def _is_workbook(path: Path) -> bool:
+    try:
+        return sniff(path).reader == "workbook"
+    except OSError:
+        return False  # read_export says what is wrong with it
+
+
+def _read_exports(files: list[Path], salt: str) -> list[tuple[str, pd.DataFrame, pd.DataFrame, int]]:
+    """:func:`read_export` of every file, in the files' order.  Parsing a workbook is one core's
+    work (calamine), so when there are more than a few MiB of them and more than one file, the
+    workbooks are read in worker processes while this one reads the CSVs (pyarrow's reader is
+    multi-threaded of its own).  The first file in order that fails raises its error, as when
+    reading them one after another."""
+    workbooks = [p for p in files if _is_workbook(p)] if len(files) > 1 else []
+    if sum(p.stat().st_size for p in workbooks) < PARALLEL_WORKBOOK_BYTES:
+        return [read_export(p, salt=salt) for p in files]
+    try:
+        return _read_in_workers(files, workbooks, salt)
+    except BrokenProcessPool:  # workers cannot start here (a script piped to python): one by one
+        return [read_export(p, salt=salt) for p in files]
+
+
+def _read_in_workers(files: list[Path], workbooks: list[Path], salt: str
+                     ) -> list[tuple[str, pd.DataFrame, pd.DataFrame, int]]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = max(1, min(len(workbooks), (os.cpu_count() or 1)))
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pending = {p: pool.submit(read_export, p, salt=salt) for p in workbooks}
+        done = {}
+        for p in files:  # the text files here, meanwhile
+            if p not in pending:
+                try:
+                    done[p] = read_export(p, salt=salt)
+                except Exception as exc:
+                    done[p] = exc
+        results = []
+        for p in files:
+            got = pending[p].result() if p in pending else done[p]
+            if isinstance(got, Exception):
+                raise got
+            results.append(got)
+        return results
+
+
 def ingest(raw_dir: str | Path, processed_dir: str | Path, *, force: bool = False,
            salt: str | None = None, conf_dir: str | Path = "conf") -> Dataset:
     """Read every export in ``raw_dir`` into canonical tables and cache them in ``processed_dir``.
@@ -259,8 +312,7 @@ def ingest(raw_dir: str | Path, processed_dir: str | Path, *, force: bool = Fals
     parts: dict[str, list[tuple[dt.datetime, str, pd.DataFrame]]] = {k: [] for k in KINDS}
     quarantines = []
     counts: dict[str, dict[str, Any]] = {}
-    for path in files:
-        kind, frame, quarantine, rows_read = read_export(path, salt=salt)
+    for path, (kind, frame, quarantine, rows_read) in zip(files, _read_exports(files, salt)):
         parts[kind].append((export_time(path), path.name, frame))
         quarantines.append(quarantine)
         counts[path.name] = {"kind": kind, "rows_read": rows_read, "parsed": len(frame),

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -313,6 +315,30 @@ def read_export(path: str | Path, *, salt: str | None = None
     return kind, frame, quarantine, raw.rows_read
 
 
+#: threads that clean and parse the columns of a file
+_COLUMN_THREADS = max(1, min(8, os.cpu_count() or 1))
+
+
+def _typed_column(kind: str, col: model.Column, raw: RawColumns, pos: int | None, n: int
+                  ) -> tuple[pa.Array | None, pa.Array, pa.Array | None]:
+    """``(cleaned text, values, bad)`` of one column: parsed as its kind, free text masked,
+    negative amounts and missing required IDs/times marked bad."""
+    if pos is None:
+        return None, pa.nulls(n, ARROW_TYPES[col.kind]), None
+    s = clean(raw.columns[pos])
+    values, bad = parse(s, col.kind)
+    if col.name in model.FREE_TEXT_COLUMNS:
+        values = mask_column(values)
+    if col.name in model.NONNEGATIVE_MONEY:
+        negative = pc.less(values, 0.0).fill_null(False)
+        bad = negative if bad is None else pc.or_(bad, negative)
+    must_have = col.required and col.kind in (ID, TIME) and (kind, col.name) not in NULLABLE_REQUIRED
+    if must_have:
+        missing = pc.is_null(s)
+        bad = missing if bad is None else pc.or_(bad, missing)
+    return s, values, bad
+
+
 def _build_frame(kind: str, raw: RawColumns, mapping: dict[str, int], personal: dict[str, int],
                  file_name: str, exported: dt.datetime, salt: str | None
                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -328,22 +354,13 @@ def _build_frame(kind: str, raw: RawColumns, mapping: dict[str, int], personal: 
     records += [(int(raw.rows[i]), KIND_KEY[kind], f"「{key_header}」{R_HEADER_AGAIN}", key_header)
                 for i in np.flatnonzero(rejected)]
     typed: dict[str, pa.Array] = {}
-    for col in KIND_COLUMNS[kind]:
+    # each column is cleaned and parsed on its own (Arrow's kernels run outside the GIL, so on
+    # threads, all cores); which rows are rejected is then decided in column order
+    with ThreadPoolExecutor(max_workers=_COLUMN_THREADS) as pool:
+        prepared = list(pool.map(lambda col: _typed_column(kind, col, raw, mapping.get(col.name), n),
+                                 KIND_COLUMNS[kind]))
+    for col, (s, values, bad) in zip(KIND_COLUMNS[kind], prepared):
         pos = mapping.get(col.name)
-        if pos is None:
-            typed[col.name] = pa.nulls(n, ARROW_TYPES[col.kind])
-            continue
-        s = clean(raw.columns[pos])
-        values, bad = parse(s, col.kind)
-        if col.name in model.FREE_TEXT_COLUMNS:
-            values = mask_column(values)
-        if col.name in model.NONNEGATIVE_MONEY:
-            negative = pc.less(values, 0.0).fill_null(False)
-            bad = negative if bad is None else pc.or_(bad, negative)
-        must_have = col.required and col.kind in (ID, TIME) and (kind, col.name) not in NULLABLE_REQUIRED
-        if must_have:
-            missing = pc.is_null(s)
-            bad = missing if bad is None else pc.or_(bad, missing)
         typed[col.name] = values
         if bad is None:
             continue

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import csv
 import io as _stdio
+import os
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -197,7 +199,10 @@ def read_csv_columns(path: Path, wanted_for: Callable[[list[str]], list[int]],
     if broken:
         numbers = numbers[~np.isin(numbers, np.array([b[0] for b in broken], dtype=np.int64))]
     rows = numbers[1:]
-    columns = {i: table.column(f"f{i}").combine_chunks().slice(1) for i in wanted}
+    chunked = [table.column(f"f{i}") for i in wanted]
+    with ThreadPoolExecutor(max_workers=max(1, min(8, os.cpu_count() or 1))) as pool:  # copies, outside the GIL
+        columns = dict(zip(wanted, pool.map(lambda c: c.combine_chunks().slice(1), chunked)))
+    del chunked
     del table
     # rows whose cells are all empty (",,,,," lines that Excel leaves at the end) are not data
     blank = None

@@ -8,9 +8,10 @@ each:
    refused);
 2. ingests ``data/raw`` first (:func:`returns_kit.io.ingest`), so bad input fails (exit 2) before
    any notebook runs;
-3. :mod:`.execute` — executes the chapters one after another with papermill into
-   ``reports/<month>/_run/`` (:func:`execute_chapters`; kernel ``python3`` = this environment's
-   interpreter);
+3. :mod:`.execute` — executes the chapters with papermill, one worker process per core, each
+   keeping its kernel (namespace reset) from chapter to chapter, into this run's own folder,
+   which becomes ``reports/<month>/_run/`` (:func:`execute_chapters`; kernel ``python3`` = this
+   environment's interpreter);
 4. :mod:`.sections` — collects ``metrics.json`` from the executed notebooks: each chapter's last
    cell displays its section (:meth:`returns_kit.chapters.base.Chapter.emit`), so the JSON holds
    the numbers the page shows (:func:`collect_sections`);

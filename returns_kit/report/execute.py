@@ -1,7 +1,8 @@
 """Step 3 of the runner: execute the chapter notebooks with papermill, several at a time.
 
 Kernel ``python3`` (this environment's interpreter when ipykernel is installed here), working
-directory = the notebook's folder.  A failing cell, a timeout, a dead kernel or a kernel that
+directory = the notebook's folder.  Each worker process keeps one kernel (on Unix sockets) from
+chapter to chapter, its namespace reset in between.  A failing cell, a timeout, a dead kernel or a kernel that
 never starts raises :class:`~returns_kit.errors.NotebookError` naming the chapter and the executed
 notebook, which is kept (and marked as failed) for debugging.
 """
@@ -277,6 +278,7 @@ def execute_chapters(
     """
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
 
     from tqdm.auto import tqdm
 
@@ -291,28 +293,40 @@ def execute_chapters(
     failures: dict[int, str] = {}
     bar = tqdm(total=len(sources), desc="章节", unit="章", disable=not progress)
     workers = max(1, min(jobs or default_jobs(), len(sources)))
-    with _kernel_environment(), ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        queue = list(enumerate(zip(sources, outputs), start=1))
-        pending: dict[Any, int] = {}
-        while queue or pending:
-            # start a chapter only when a worker is free and nothing has failed yet, so the
-            # chapters after a failure are not run, as in a run one after another
-            while queue and len(pending) < workers and not failures:
-                position, (source, output) = queue.pop(0)
-                what = f"第{chapter_number(source, position)}章 {source.name}"
-                future = pool.submit(_execute_one, source, output, what, params[position - 1], timeout,
-                                     start_timeout, KERNEL_NAME)
-                pending[future] = position
-            if not pending:
-                break
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                position = pending.pop(future)
-                failure = future.result()
-                bar.update(1)
-                bar.set_postfix_str(chapter_label(sources[position - 1], position))
-                if failure is not None:
-                    failures[position] = failure
+    what = [f"第{chapter_number(source, position)}章 {source.name}" for position, source in enumerate(sources, 1)]
+    tasks = [(sources[i], outputs[i], what[i], params[i], timeout, start_timeout, KERNEL_NAME)
+             for i in range(len(sources))]
+    finished: set[int] = set()
+
+    def record(position: int, failure: str | None) -> None:
+        finished.add(position)
+        bar.update(1)
+        bar.set_postfix_str(chapter_label(sources[position - 1], position))
+        if failure is not None:
+            failures[position] = failure
+
+    with _kernel_environment():
+        try:
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+                queue = list(range(1, len(sources) + 1))
+                pending: dict[Any, int] = {}
+                while queue or pending:
+                    # start a chapter only when a worker is free and nothing has failed yet, so the
+                    # chapters after a failure are not run, as in a run one after another
+                    while queue and len(pending) < workers and not failures:
+                        position = queue.pop(0)
+                        pending[pool.submit(_execute_one, *tasks[position - 1])] = position
+                    if not pending:
+                        break
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        position = pending.pop(future)
+                        record(position, future.result())
+        except BrokenProcessPool:  # no worker could start here (a script piped to python): in turn, here
+            for position in range(1, len(sources) + 1):
+                if position not in finished and not failures:
+                    record(position, _execute_one(*tasks[position - 1]))
+            _worker_kernel().discard()
     bar.close()
     if failures:
         first = min(failures)

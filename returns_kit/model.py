@@ -96,7 +96,6 @@ AFTER_SALE_COLUMNS: tuple[Column, ...] = (
     _c("store_name", TEXT, "门店名称"),
 )
 
-#: Raw 售后 columns that are recognised but intentionally not loaded (personal or staff data).
 #: amounts that cannot be negative (a payable, a price, a refund, a fee): a negative one is
 #: quarantined, not kept; discounts are left alone (「店铺券-5.00」 names a discount of 5.00)
 NONNEGATIVE_MONEY = frozenset({"payable_amount", "shipping_fee", "tax_amount", "refund_goods_amount",
@@ -106,6 +105,7 @@ NONNEGATIVE_MONEY = frozenset({"payable_amount", "shipping_fee", "tax_amount", "
 #: (:func:`returns_kit.io.cells.mask_personal`) before any table, cache, notebook or report sees it
 FREE_TEXT_COLUMNS = frozenset({"order_note", "buyer_note", "merchant_note", "return_exception"})
 
+#: Raw 售后 columns that are recognised but intentionally not loaded (personal or staff data).
 AFTER_SALE_DROPPED_HEADERS: tuple[str, ...] = (
     "商家退货地址", "商家退货联系人姓名", "商家退货联系人电话", "操作人", "协商记录", "换货商品信息",
 )

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import copy
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from .config import conf_file, deep_merge, load_yaml
+from .core.frames import isin
 from .core.periods import in_month
 from .core.taxonomy import Taxonomy
 from .display import money, pct_g
@@ -176,7 +178,9 @@ def load_params(conf_dir: str | Path = "conf") -> dict[str, Any]:
 
 def _by_category(mapping: dict[str, float], categories: pd.Series) -> pd.Series:
     default = float(mapping.get("default", 0.0))
-    return categories.map(lambda c: float(mapping.get(c, default))).astype(float)
+    codes, uniques = pd.factorize(categories)
+    rates = np.array([*(float(mapping.get(c, default)) for c in uniques), default])
+    return pd.Series(rates[codes], index=categories.index)
 
 
 def cost_bearing(after_sales: pd.DataFrame, month: str) -> pd.DataFrame:
@@ -188,25 +192,47 @@ def cost_bearing(after_sales: pd.DataFrame, month: str) -> pd.DataFrame:
     return apps[refund | redo]
 
 
-def cost_lines(after_sales: pd.DataFrame, orders: pd.DataFrame, month: str, taxonomy: Taxonomy,
-               params: dict[str, Any], catalog: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per cost-bearing after-sale of ``month`` with every cost part (see the module
-    docstring for the formulas): ``after_sale_id, product_id, product_name, after_sale_type,
-    category, goods_value, cost_basis, days_to_refund`` + :data:`COST_COLUMNS` (yuan)."""
-    ex, im = params["explicit"], params["implicit"]
+@dataclass(frozen=True)
+class CostBase:
+    """What :func:`cost_lines` needs that no cost parameter changes, worked out once for a month
+    (the sensitivity table prices it 25 times): the cost-bearing after-sales (``rows``) with their
+    ``category``, ``quantity``, ``goods_value``, catalog ``cost_price`` and ``days`` from
+    application to refund (missing when the refund time is), and ``shipped_paid`` — the paid
+    sub-orders of the month that were shipped (the 运费险 mode shares their premium)."""
+
+    rows: pd.DataFrame
+    shipped_paid: int
+
+
+def cost_base(after_sales: pd.DataFrame, orders: pd.DataFrame, month: str, taxonomy: Taxonomy,
+              catalog: pd.DataFrame | None = None) -> CostBase:
+    """The parameter-free part of :func:`cost_lines` for ``month``."""
     a = cost_bearing(after_sales, month).copy()
     a["category"] = taxonomy.categorize(a["reason"]).to_numpy()
-    o = orders.drop_duplicates("sub_order_id").set_index("sub_order_id")
-    quantity = a["sub_order_id"].map(o["quantity"]).astype("float64").fillna(1.0).clip(lower=1.0)
+    # only the month's sub-orders are looked up: the first row of each, as in the whole table
+    o = orders[isin(orders["sub_order_id"], a["sub_order_id"])]
+    o = o.drop_duplicates("sub_order_id").set_index("sub_order_id")
+    a["quantity"] = a["sub_order_id"].map(o["quantity"]).astype("float64").fillna(1.0).clip(lower=1.0)
     goods_value = a["payable_amount"].astype("float64")
     goods_value = goods_value.fillna(a["sub_order_id"].map(o["payable_amount"]).astype("float64"))
-    goods_value = goods_value.fillna(a["refund_goods_amount"].astype("float64")).fillna(0.0)
-    cost_price = pd.Series(np.nan, index=a.index)
+    a["goods_value"] = goods_value.fillna(a["refund_goods_amount"].astype("float64")).fillna(0.0)
+    a["cost_price"] = np.nan
     if catalog is not None and len(catalog):
         known = catalog.dropna(subset=["cost_price"]).drop_duplicates("product_id")
         prices = known.set_index("product_id")["cost_price"]
-        cost_price = a["product_id"].map(prices).astype("float64")
-    cost_basis = (cost_price * quantity).fillna(goods_value * float(ex["default_cost_ratio"]))
+        a["cost_price"] = a["product_id"].map(prices).astype("float64")
+    refunded_at = a["merchant_refund_time"].fillna(a["finish_time"])
+    a["days"] = ((refunded_at - a["apply_time"]) / pd.Timedelta(days=1)).clip(lower=0)
+    shipped_paid = int((in_month(orders["pay_time"], month) & orders["ship_time"].notna()).sum())
+    return CostBase(rows=a, shipped_paid=shipped_paid)
+
+
+def _priced(base: CostBase, taxonomy: Taxonomy, params: dict[str, Any]) -> pd.DataFrame:
+    """The numbers of :func:`price_lines`, in the rows' order, unsorted."""
+    ex, im = params["explicit"], params["implicit"]
+    a = base.rows
+    goods_value = a["goods_value"]
+    cost_basis = (a["cost_price"] * a["quantity"]).fillna(goods_value * float(ex["default_cost_ratio"]))
 
     kind = a["after_sale_type"]
     shipped = kind != "refund_unshipped"
@@ -219,14 +245,11 @@ def cost_lines(after_sales: pd.DataFrame, orders: pd.DataFrame, month: str, taxo
     if rf["mode"] == "merchant":
         return_leg = float(rf["per_parcel"]) * _by_category(rf["merchant_share"], a["category"])
     else:
-        shipped_paid = orders[in_month(orders["pay_time"], month) & orders["ship_time"].notna()]
         legs = int(returned.sum())
-        per_leg = float(rf["insurance_premium"]) * len(shipped_paid) / legs if legs else 0.0
+        per_leg = float(rf["insurance_premium"]) * base.shipped_paid / legs if legs else 0.0
         return_leg = pd.Series(per_leg, index=a.index)
     write_rate = _by_category(ex["write_off_rate"], a["category"])
-    refunded_at = a["merchant_refund_time"].fillna(a["finish_time"])
-    days = ((refunded_at - a["apply_time"]) / pd.Timedelta(days=1)).clip(lower=0)
-    days = days.fillna(float(im["default_days_to_refund"]))
+    days = a["days"].fillna(float(im["default_days_to_refund"]))
 
     zero = pd.Series(0.0, index=a.index)
     parts = {
@@ -242,8 +265,6 @@ def cost_lines(after_sales: pd.DataFrame, orders: pd.DataFrame, month: str, taxo
         "experience_score": (zero + float(im["experience_penalty"])).where(quality & refund, 0.0),
     }
     out = pd.DataFrame({
-        "after_sale_id": a["after_sale_id"], "product_id": a["product_id"],
-        "product_name": a["product_name"], "after_sale_type": kind, "category": a["category"],
         "goods_value": goods_value.round(2), "cost_basis": cost_basis.round(2),
         "days_to_refund": days.where(returned, np.nan).round(1),
     })
@@ -252,7 +273,28 @@ def cost_lines(after_sales: pd.DataFrame, orders: pd.DataFrame, month: str, taxo
     out["explicit"] = out[EXPLICIT].sum(axis=1).round(2)
     out["implicit"] = out[IMPLICIT].sum(axis=1).round(2)
     out["total_cost"] = (out["explicit"] + out["implicit"]).round(2)
+    return out
+
+
+def _sorted_total(costs: pd.DataFrame) -> float:
+    """The month total as :func:`month_total` sums it: over the lines costliest first."""
+    return round(float(costs["total_cost"].sort_values(ascending=False, kind="stable").sum()), 2)
+
+
+def price_lines(base: CostBase, taxonomy: Taxonomy, params: dict[str, Any]) -> pd.DataFrame:
+    """:func:`cost_lines` of a :class:`CostBase` under ``params``."""
+    a = base.rows
+    out = pd.concat([a[["after_sale_id", "product_id", "product_name", "after_sale_type", "category"]],
+                     _priced(base, taxonomy, params)], axis=1)
     return out.sort_values("total_cost", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def cost_lines(after_sales: pd.DataFrame, orders: pd.DataFrame, month: str, taxonomy: Taxonomy,
+               params: dict[str, Any], catalog: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per cost-bearing after-sale of ``month`` with every cost part (see the module
+    docstring for the formulas): ``after_sale_id, product_id, product_name, after_sale_type,
+    category, goods_value, cost_basis, days_to_refund`` + :data:`COST_COLUMNS` (yuan)."""
+    return price_lines(cost_base(after_sales, orders, month, taxonomy, catalog), taxonomy, params)
 
 
 def cost_summary(lines: pd.DataFrame, by: str | list[str]) -> pd.DataFrame:
@@ -358,11 +400,11 @@ def sensitivity(after_sales: pd.DataFrame, orders: pd.DataFrame, month: str, tax
         raise InputError(f"sensitivity needs exactly two parameters, got {len(grid)}", column="sensitivity")
     (pa, va), (pb, vb) = grid.items()
     table = pd.DataFrame(index=pd.Index(va, name=pa), columns=pd.Index(vb, name=pb), dtype=float)
+    base = cost_base(after_sales, orders, month, taxonomy, catalog)
     for x in va:
         for y in vb:
             p = set_param(set_param(params, pa, x), pb, y)
-            lines = cost_lines(after_sales, orders, month, taxonomy, p, catalog)
-            table.loc[x, y] = round(float(lines["total_cost"].sum()), 2)
+            table.loc[x, y] = _sorted_total(_priced(base, taxonomy, p))
     return table
 
 

@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..config import require_yaml
@@ -55,8 +56,11 @@ class Taxonomy:
         return tax
 
     def _keys(self, reasons: pd.Series) -> pd.Series:
-        return reasons.astype("object").map(
-            lambda t: normalize_reason(t) if isinstance(t, str) else None)
+        # each distinct text normalised once (a month repeats a few dozen reasons)
+        codes, uniques = pd.factorize(reasons.astype("object"))
+        keys = np.array([*(normalize_reason(t) if isinstance(t, str) else None for t in uniques), None],
+                        dtype=object)
+        return pd.Series(keys[codes], index=reasons.index, name=reasons.name, dtype=object)
 
     def categorize(self, reasons: pd.Series) -> pd.Series:
         """Category of each reason text; unlisted texts (and blanks) → ``unknown_category``."""

@@ -49,8 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from .chapters.ch5_monitoring import detect_anomalies
-from .chapters.context import build_context
+from . import chapters  # resolved on first use: importing the command line costs no scipy
 from .core.files import atomic_write_text
 from .errors import InputError, ParameterError
 from .messages import Message, anomaly_key, format_message, load_alert_config, select
@@ -432,9 +431,9 @@ def run_alerts(month: str, *, date: str | None = None, send_now: bool = False,
 
     age_days = None
     if anomalies is None:
-        ctx = build_context(month, raw_dir=raw, external_dir=external, processed_dir=processed,
-                            conf_dir=conf)
-        detection = detect_anomalies(ctx)
+        ctx = chapters.build_context(month, raw_dir=raw, external_dir=external, processed_dir=processed,
+                                     conf_dir=conf)
+        detection = chapters.ch5_monitoring.detect_anomalies(ctx)
         anomalies, age_days = detection.anomalies, detection.settings.cohort.age_days
     chosen = select(anomalies, settings, date)
     state_path = Path(state_file) if state_file else Path(conf) / str(

@@ -12,11 +12,12 @@ import re
 import sys
 from pathlib import Path
 
+from .alerts import run_alerts
 from .core.periods import MONTH_RE
 from .errors import ReturnsKitError
-
-# Each command imports its own layer when it runs: ``alerts`` needs scipy (≈1.5 s to import),
-# which a report's runner, a ``--help`` or a cron ingest should not pay.
+from .io import ingest
+from .report import month_range, run_report, run_reports
+from .sample import generate
 
 
 def _month(text: str) -> str:
@@ -36,8 +37,6 @@ def _months(text: str) -> list[str]:
 
 
 def _month_range(text: str) -> list[str]:
-    from .report import month_range
-
     try:
         return month_range(text)
     except ReturnsKitError as exc:
@@ -113,19 +112,13 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "sample":
-            from .sample import generate
-
             paths = generate(args.out, args.months, seed=args.seed, external_dir=args.external)
             for path in paths:
                 print(path)
         elif args.command == "ingest":
-            from .io import ingest
-
             data = ingest(args.raw, args.processed, force=args.force, conf_dir=args.conf)
             print(data.summary())
         elif args.command == "report":
-            from .report import run_report, run_reports
-
             options = dict(raw=args.raw, external=args.external, processed=args.processed, conf=args.conf,
                            notebooks=args.notebooks, params=dict(args.param), timeout=args.timeout,
                            jobs=args.jobs)
@@ -141,8 +134,6 @@ def main(argv: list[str] | None = None) -> int:
                           + ", ".join(m for m, _ in failed), file=sys.stderr)
                     return max(exc.exit_code for _, exc in failed)
         elif args.command == "alerts":
-            from .alerts import run_alerts
-
             return run_alerts(args.month, date=args.date, send_now=args.send, conf=args.conf,
                               raw=args.raw, processed=args.processed, external=args.external,
                               state_file=args.state)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .core.jsonable import jsonable
+from .core.mime import TABLE_MIME
 from .model import AFTER_SALE_COLUMNS, AFTER_SALE_TYPES_ZH, ORDER_COLUMNS, STATUS_GROUPS_ZH
 
 #: snake_case column → Chinese header
@@ -214,8 +215,6 @@ def table_html(frame: pd.DataFrame, columns: Iterable[str] | None = None, max_ro
             f"<tbody>{body}</tbody></table></div>{note}")
 
 
-#: MIME type of a table's data inside an executed notebook (for ``tables.xlsx``; not shown)
-TABLE_MIME = "application/vnd.returns-kit.table+json"
 #: columns that hold identifiers: always text in ``tables.xlsx`` (Excel would round a 19-digit ID)
 ID_COLUMNS = {"product_id", "sub_order_id", "order_id", "after_sale_id", "after_sale_ids", "creator_id",
               "key", "tracking_no", "buyer_key"}

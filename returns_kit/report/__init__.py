@@ -42,43 +42,49 @@ uses it (``returns_kit.report.execute.KERNEL_NAME``), not this façade.
 
 from __future__ import annotations
 
-from ..errors import ReportRenderError
-from ..fonts import EMBEDDED_FONT_FAMILY, embed_cjk_font, page_text_chars
-from .execute import KERNEL_NAME, execute_chapters
-from .params import (
-    BASE_PARAMS,
-    DEFAULT_NOTEBOOKS,
-    NOTEBOOK_GLOB,
-    convert_value,
-    discover_notebooks,
-    notebook_parameters,
-    validate_params,
-)
-from .render import (
-    REMOVE_CELL_TAGS,
-    REMOVE_INPUT_TAGS,
-    REMOVE_OUTPUT_TAGS,
-    TEMPLATE_NAME,
-    TEMPLATES_DIR,
-    NotebookWarning,
-    check_self_contained,
-    combine_notebooks,
-    render_html,
-)
-from .run import (
-    BEIJING,
-    REPORT_TITLE,
-    month_range,
-    remove_stale_temp_files,
-    run_report,
-    run_reports,
-    write_report,
-)
-from .index import write_index
-from .sections import METRICS_MIME, METRICS_ORDER, collect_sections
-from .tables import TABLES_NAME, collect_tables, write_tables
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
+# Step modules load on first use: a chapter's worker process imports only :mod:`.execute`, not
+# pandas, nbconvert and openpyxl with the rest of the runner.
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "..errors": ("ReportRenderError",),
+    "..fonts": ("EMBEDDED_FONT_FAMILY", "embed_cjk_font", "page_text_chars"),
+    ".execute": ("KERNEL_NAME", "execute_chapters"),
+    ".params": ("BASE_PARAMS", "DEFAULT_NOTEBOOKS", "NOTEBOOK_GLOB", "convert_value", "discover_notebooks",
+                "notebook_parameters", "validate_params"),
+    ".render": ("REMOVE_CELL_TAGS", "REMOVE_INPUT_TAGS", "REMOVE_OUTPUT_TAGS", "TEMPLATE_NAME", "TEMPLATES_DIR",
+                "NotebookWarning", "check_self_contained", "combine_notebooks", "render_html"),
+    ".run": ("BEIJING", "REPORT_TITLE", "month_range", "remove_stale_temp_files", "run_report", "run_reports",
+             "write_report"),
+    ".index": ("write_index",),
+    ".sections": ("METRICS_MIME", "METRICS_ORDER", "collect_sections"),
+    ".tables": ("TABLES_NAME", "collect_tables", "write_tables"),
+}
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..errors import ReportRenderError  # noqa: F401
+    from ..fonts import EMBEDDED_FONT_FAMILY, embed_cjk_font, page_text_chars  # noqa: F401
+    from .execute import KERNEL_NAME, execute_chapters  # noqa: F401
+    from .index import write_index  # noqa: F401
+    from .params import (BASE_PARAMS, DEFAULT_NOTEBOOKS, NOTEBOOK_GLOB, convert_value,  # noqa: F401
+                         discover_notebooks, notebook_parameters, validate_params)
+    from .render import (REMOVE_CELL_TAGS, REMOVE_INPUT_TAGS, REMOVE_OUTPUT_TAGS, TEMPLATE_NAME,  # noqa: F401
+                         TEMPLATES_DIR, NotebookWarning, check_self_contained, combine_notebooks, render_html)
+    from .run import (BEIJING, REPORT_TITLE, month_range, remove_stale_temp_files, run_report,  # noqa: F401
+                      run_reports, write_report)
+    from .sections import METRICS_MIME, METRICS_ORDER, collect_sections  # noqa: F401
+    from .tables import TABLES_NAME, collect_tables, write_tables  # noqa: F401
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(import_module(_WHERE[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [  # noqa: F822 (names resolved by __getattr__)
     "BASE_PARAMS",
     "BEIJING",
     "DEFAULT_NOTEBOOKS",

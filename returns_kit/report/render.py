@@ -23,8 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..chapters.base import METRICS_MIME
-from ..display import TABLE_MIME
+from ..core.mime import METRICS_MIME, TABLE_MIME
 from ..errors import ReportRenderError
 from ..fonts import cjk_font_face, page_text_chars
 from .params import chapter_number, read_notebook

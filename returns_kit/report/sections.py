@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..chapters.base import METRICS_MIME
+from ..core.mime import METRICS_MIME
 from ..errors import ReportRenderError
 from .params import read_notebook
 

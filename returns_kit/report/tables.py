@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.files import atomic_write, safe_cell
-from ..display import TABLE_MIME
+from ..core.mime import TABLE_MIME
 from .params import chapter_number, read_notebook
 
 __all__ = ["TABLES_NAME", "SheetTable", "collect_tables", "notebook_tables", "sheet_name", "write_tables"]

@@ -13,17 +13,19 @@ notebook displayed, from the same object, in the same kernel.
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
 
 import pandas as pd
 
 from ..core.jsonable import jsonable
+from ..core.mime import METRICS_MIME
 from ..display import TABLE_MIME, table_data
 
-__all__ = ["METRICS_MIME", "Chapter"]
+__all__ = ["METRICS_MIME", "Chapter", "kept"]
 
-#: MIME type of a chapter's metrics.json section inside an executed notebook
-METRICS_MIME = "application/vnd.returns-kit.metrics+json"
+C = TypeVar("C", bound="Chapter")
 
 
 class Chapter:
@@ -56,3 +58,20 @@ class Chapter:
             data = {**table_data(frame, columns, caption=title, extra_ids=False), "drilldown": True}
             display({TABLE_MIME: json.dumps(data, ensure_ascii=False, allow_nan=False),
                      "text/plain": f"tables.xlsx 明细：{title}（{len(frame):,} 行）"}, raw=True)
+
+
+def kept(build: Callable[[Any], C]) -> Callable[[Any], C]:
+    """A chapter's ``build(ctx)``, its object kept in the context's store when it has one: the
+    chapter is a pure function of the context, so a run on the same inputs (same files, settings
+    and kit) reads the object back instead of computing it again (:mod:`returns_kit.core.store`).
+    A context without a store (``Context.of`` in a test) always computes."""
+    name = build.__module__.rpartition(".")[2]
+
+    @wraps(build)
+    def build_kept(ctx: Any) -> C:
+        store = getattr(ctx, "store", None)
+        if store is None:
+            return build(ctx)
+        return store.get(name, lambda: build(ctx))
+
+    return build_kept

@@ -27,7 +27,7 @@ from ..metrics import coverage_summary
 from ..reasons import reason_mismatches
 from ..summary import (DIMENSIONS, UNACTIONABLE, MonthPair, carrier_damage_signal, drivers, equal_age_trend,
                        hidden_quality_signal, hotspots, kpis, suggest)
-from .base import Chapter
+from .base import Chapter, kept
 from .context import Context
 
 __all__ = ["Summary", "build", "LINKS", "MIN_SENTENCE_POINTS", "MIN_EVIDENCE_SHARE", "top_tags"]
@@ -310,6 +310,7 @@ def top_tags(tagged: pd.DataFrame, min_share: float = MIN_EVIDENCE_SHARE) -> dic
     return out
 
 
+@kept
 def build(ctx: Context) -> Summary:
     """The summary of ``ctx.month``."""
     pair = ctx.month_pair

@@ -15,7 +15,7 @@ from ..core.periods import cohort_maturity
 from ..display import money, pct
 from ..metrics import (application_view, cohort_status_view, cohort_view, coverage, coverage_summary,
                        definitions_table, views_by_type)
-from .base import Chapter
+from .base import Chapter, kept
 from .context import Context
 
 __all__ = ["DataPull", "build"]
@@ -142,6 +142,7 @@ class DataPull(Chapter):
         }
 
 
+@kept
 def build(ctx: Context) -> DataPull:
     """Chapter 1 of ``ctx.month``."""
     data, month = ctx.data, ctx.month

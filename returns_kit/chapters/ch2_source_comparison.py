@@ -17,7 +17,7 @@ from ..core.periods import previous_month
 from ..metrics import application_view, cohort_view, kit_daily, refund_clocks
 from ..reconcile import (BASIS_ZH, REASON_SAME, daily_chart_frame, format_comparison,
                          no_luopan_note, reconcile_daily, reconcile_month, summary_zh)
-from .base import Chapter
+from .base import Chapter, kept
 from .context import Context
 
 __all__ = ["SourceComparison", "build", "month_pair"]
@@ -120,6 +120,7 @@ class SourceComparison(Chapter):
         }}
 
 
+@kept
 def build(ctx: Context) -> SourceComparison:
     """Chapter 2 of ``ctx.month``."""
     kit = kit_daily(ctx.outcomes, ctx.data.after_sales, ctx.month)

@@ -19,7 +19,7 @@ from ..display import pct, rate_ci
 from ..metrics import (carriers, cities, cohort_view, creators, customer_types, daily, damage_cells, refund_details,
                        damage_matrix, lag_summary, price_band_rates, promotion_rates, provinces,
                        ship_apply_lags, traffic, weekday_pattern, weekly)
-from .base import Chapter
+from .base import Chapter, kept
 from .context import Context
 
 __all__ = ["Breakdown", "build", "TRAFFIC_DIMENSIONS"]
@@ -225,6 +225,7 @@ def _behind(details: pd.DataFrame, column: str, ranked: pd.Series) -> pd.DataFra
     return rows.iloc[rows[column].map(order).argsort(kind="stable")]
 
 
+@kept
 def build(ctx: Context) -> Breakdown:
     """Chapter 3 of ``ctx.month``."""
     o, a, month, s = ctx.outcomes, ctx.data.after_sales, ctx.month, ctx.settings

@@ -21,7 +21,7 @@ from ..display import pct
 from ..reasons import (category_trend, reason_breakdown, reason_mismatches, tag_counts, tag_suggestions, tag_table,
                        tags_by_product)
 from ..tags import Tagger, quality_report
-from .base import Chapter
+from .base import Chapter, kept
 from .context import Context
 
 __all__ = ["Reasons", "build"]
@@ -186,6 +186,7 @@ def _share(value: float) -> str:
     return f"{digits[whole]}成" + ("五" if tenths != whole else "")
 
 
+@kept
 def build(ctx: Context) -> Reasons:
     """Chapter 4 of ``ctx.month``."""
     a, month, tagger, tax = ctx.data.after_sales, ctx.month, ctx.tagger, ctx.taxonomy

@@ -22,7 +22,7 @@ from ..benchmarks import band_note, benchmark_band
 from ..funnel import funnel, funnel_display, funnel_exits, funnel_summary
 from ..messages import format_message, select
 from ..metrics import cohort, heatmap_note, heatmap_table, trend_table
-from .base import Chapter
+from .base import Chapter, kept
 from .context import Context
 
 __all__ = ["Monitoring", "build", "detect_anomalies"]
@@ -182,6 +182,7 @@ class Monitoring(Chapter):
                 "anomaly_settings": anomaly_settings(self.detection, self.promotion_days)}
 
 
+@kept
 def build(ctx: Context) -> Monitoring:
     """Chapter 5 of ``ctx.month``."""
     o, a, month = ctx.outcomes, ctx.data.after_sales, ctx.month

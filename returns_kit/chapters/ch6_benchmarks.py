@@ -17,7 +17,7 @@ from ..benchmarks import (benchmark_summary, benchmarks_for_display, compare_to_
                           segment_rates)
 from ..core.jsonable import records
 from ..metrics import category_rates, cohort_view
-from .base import Chapter
+from .base import Chapter, kept
 from .context import Context
 
 __all__ = ["Benchmarks", "build"]
@@ -86,6 +86,7 @@ class Benchmarks(Chapter):
         }}
 
 
+@kept
 def build(ctx: Context) -> Benchmarks:
     """Chapter 6 of ``ctx.month``."""
     o, month, s = ctx.outcomes, ctx.month, ctx.settings

@@ -16,7 +16,7 @@ from ..costs import (EXPLICIT, IMPLICIT, cost_by_month, cost_components, cost_li
                      data_months, month_total, reconcile, refund_totals, sensitivity, sensitivity_display)
 from ..display import money, pct
 from ..metrics import cohort_view
-from .base import Chapter
+from .base import Chapter, kept
 from .context import Context
 
 __all__ = ["Costs", "build"]
@@ -87,6 +87,7 @@ class Costs(Chapter):
         return {"costs": self.total}
 
 
+@kept
 def build(ctx: Context) -> Costs:
     """Chapter 7 of ``ctx.month``."""
     a, o, month, tax, params, catalog = (ctx.data.after_sales, ctx.data.orders, ctx.month,

@@ -16,7 +16,7 @@ import pandas as pd
 from ..interventions import (RECOMMENDATION_RULES_ZH, error_text, for_display, headline,
                              placebo_chart, placebo_rows, placebo_text, started_by, summary, tests_table)
 from ..io import Intervention
-from .base import Chapter
+from .base import Chapter, kept
 from .context import Context
 
 __all__ = ["Interventions", "build"]
@@ -90,6 +90,7 @@ class Interventions(Chapter):
         return {"interventions": items}
 
 
+@kept
 def build(ctx: Context) -> Interventions:
     """Chapter 8 of ``ctx.month``."""
     return Interventions(month=ctx.month, items=started_by(ctx.interventions, ctx.month),

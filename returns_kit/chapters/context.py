@@ -2,13 +2,17 @@
 other input a chapter may need.
 
 A chapter never sees a folder path (kedro's rule: a node gets data, not locations).  The context
-knows the folders; the core inputs are read when it is built, the optional ones (tag rules,
-promotion calendar, 罗盘 downloads …) on first use, each exactly once.  A test or an analyst can
-build a context from frames in memory with :meth:`Context.of`, handing in any optional input.
+knows the folders; the settings are read when it is built, everything else (the tables, the
+outcomes, tag rules, promotion calendar, 罗盘 downloads …) on first use, each exactly once.  A
+report run's context keeps what it computes beside the Parquet cache (:mod:`returns_kit.core.store`),
+so the next kernel, and the next run on the same inputs, reads it back instead.  A test or an
+analyst can build a context from frames in memory with :meth:`Context.of`, handing in any
+optional input.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -19,39 +23,58 @@ import pandas as pd
 from .. import anomaly, costs, interventions, summary
 from ..config import load_yaml
 from ..core.periods import data_as_of, months_back_from, parse_month, promotion_day_set
+from ..core.store import Store, open_store, store_key
 from ..core.taxonomy import Taxonomy, load_taxonomy
-from ..io import (Dataset, Intervention, inventory, load, load_benchmarks, load_catalog,
+from ..io import (Dataset, Intervention, cached_manifest, inventory, load, load_benchmarks, load_catalog,
                   load_interventions, load_luopan, load_promotions, load_third_party)
 from ..messages import load_alert_config
 from ..metrics import REPORT_DEFAULTS, report_settings, sub_order_outcomes, top_products
 from ..tags import Tagger, load_tagger, tag_after_sales
 
-__all__ = ["Context", "build_context", "PROMOTION_LOOKBACK_MONTHS"]
+__all__ = ["Context", "build_context", "PROMOTION_LOOKBACK_MONTHS", "STORE_DIR"]
+
+#: the folder of ``processed_dir`` where the months' kept results live
+STORE_DIR = "context"
 
 #: months of promotion calendar the anomaly baselines look back over (this month + 12)
 PROMOTION_LOOKBACK_MONTHS = 13
+
+
+def _kept(compute: Callable[["Context"], Any]) -> cached_property:
+    """A derived input computed once per context and, when the context has a :class:`Store`
+    (a report run, a notebook's ``setup``), once per inputs: read back by every later kernel
+    and run until an input, a setting or the kit changes."""
+    def get(self: "Context") -> Any:
+        if self.store is None:
+            return compute(self)
+        return self.store.get(compute.__name__, lambda: compute(self))
+
+    get.__name__, get.__doc__ = compute.__name__, compute.__doc__
+    return cached_property(get)
 
 
 @dataclass(repr=False)
 class Context:
     """Everything the chapters of one month read.
 
-    ``data`` the loaded exports; ``settings`` ``report.yml``; ``taxonomy`` ``reasons.yml``;
-    ``catalog`` the analyst's product catalog; ``outcomes`` one row per paid sub-order
-    (:func:`returns_kit.metrics.sub_order_outcomes`); ``as_of`` when the data was exported.
-    The other inputs are properties, loaded on first use.
+    ``settings`` ``report.yml``; ``taxonomy`` ``reasons.yml``; ``catalog`` the analyst's product
+    catalog.  The rest are properties, each loaded or computed on first use: ``data`` the loaded
+    exports (the Parquet cache of ``raw_dir`` in ``processed_dir``), ``outcomes`` one row per paid
+    sub-order (:func:`returns_kit.metrics.sub_order_outcomes`), ``as_of`` when the data was
+    exported, the derived inputs several chapters share and the optional inputs of ``conf_dir``
+    and ``external_dir``.  A kernel whose chapter was kept (:func:`~.base.kept`) reads none of them.
     """
 
     month: str
-    data: Dataset
     settings: dict[str, Any]
     taxonomy: Taxonomy
     catalog: pd.DataFrame
-    outcomes: pd.DataFrame
-    as_of: pd.Timestamp
     conf_dir: Path | None = None
     external_dir: Path | None = None
+    raw_dir: Path | None = None
+    processed_dir: Path | None = None
     given: dict[str, Any] = field(default_factory=dict)
+    store: Store | None = None
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.given) - _OPTIONAL)
@@ -60,8 +83,11 @@ class Context:
         self.__dict__.update(self.given)  # cached properties read their value from here first
 
     def __repr__(self) -> str:
-        return (f"Context(month={self.month!r}, as_of={self.as_of}, "
-                f"paid_sub_orders={len(self.outcomes):,}, after_sales={len(self.data.after_sales):,})")
+        loaded = self.__dict__
+        sizes = "".join(f", {label}={len(value):,}" for label, value in (
+            ("paid_sub_orders", loaded.get("outcomes")),
+            ("after_sales", getattr(loaded.get("data"), "after_sales", None))) if value is not None)
+        return f"Context(month={self.month!r}{sizes})"
 
     @classmethod
     def of(cls, month: str, data: Dataset, *, settings: dict[str, Any] | None = None,
@@ -75,29 +101,45 @@ class Context:
         taxonomy = taxonomy if taxonomy is not None else load_taxonomy(conf or "conf")
         catalog = catalog if catalog is not None else load_catalog(None)
         return cls(
-            month=parse_month(month), data=data,
-            settings={**REPORT_DEFAULTS, **(settings or {})}, taxonomy=taxonomy, catalog=catalog,
-            outcomes=sub_order_outcomes(data.orders, data.after_sales, taxonomy),
-            as_of=data_as_of(data.orders, data.after_sales),
-            conf_dir=conf, external_dir=Path(external_dir) if external_dir is not None else None,
-            given=given,
+            month=parse_month(month), settings={**REPORT_DEFAULTS, **(settings or {})},
+            taxonomy=taxonomy, catalog=catalog, conf_dir=conf,
+            external_dir=Path(external_dir) if external_dir is not None else None,
+            given={"data": data, **given},
         )
 
-    # -- derived once, used by several chapters -----------------------------------------------
+    # -- the month's tables -----------------------------------------------------------------------
     @cached_property
+    def data(self) -> Dataset:
+        """The exports of ``raw_dir``, from the Parquet cache of ``processed_dir``."""
+        if self.raw_dir is None or self.processed_dir is None:
+            raise TypeError("a context without data needs raw_dir and processed_dir")
+        return load(self.raw_dir, self.processed_dir, conf_dir=self._conf)
+
+    @_kept
+    def outcomes(self) -> pd.DataFrame:
+        """One row per paid sub-order with its refund outcome (:func:`returns_kit.metrics.sub_order_outcomes`)."""
+        return sub_order_outcomes(self.data.orders, self.data.after_sales, self.taxonomy)
+
+    @_kept
+    def as_of(self) -> pd.Timestamp:
+        """When the data was exported (:func:`returns_kit.core.periods.data_as_of`)."""
+        return data_as_of(self.data.orders, self.data.after_sales)
+
+    # -- derived once, used by several chapters -----------------------------------------------
+    @_kept
     def top_products(self) -> pd.DataFrame:
         """The month's 20 riskiest products, ranked with the report settings and the catalog:
         chapter 3 shows them, chapter 4 tags them."""
         return top_products(self.outcomes, self.month, n=20, min_orders=self.settings["min_orders"],
                             catalog=self.catalog, price_bands=self.settings["price_bands"])
 
-    @cached_property
+    @_kept
     def tagged(self) -> pd.DataFrame:
         """The month's after-sales with their custom tags (:func:`returns_kit.tags.tag_after_sales`):
         chapter 4 shows them, the summary reads the hidden quality returns from them."""
         return tag_after_sales(self.data.after_sales, self.month, self.tagger)
 
-    @cached_property
+    @_kept
     def monitoring(self) -> anomaly.Detection:
         """The month on both clocks (:func:`returns_kit.anomaly.detect` with ``alerts.yml``'s
         settings, the promotion calendar and the export time): chapter 5 shows it, ``returns-kit
@@ -105,7 +147,7 @@ class Context:
         return anomaly.detect(self.outcomes, self.data.after_sales, self.month, self.as_of,
                               self.promotion_days, self.detection, self.taxonomy)
 
-    @cached_property
+    @_kept
     def intervention_results(self) -> list[dict[str, Any]]:
         """Each intervention started by the month's end, evaluated
         (:func:`returns_kit.interventions.evaluate` with ``experiments.yml``): chapter 8 shows them,
@@ -114,7 +156,7 @@ class Context:
         return [interventions.evaluate(self.outcomes, item, as_of=self.as_of, month=self.month,
                                        **self.intervention_settings) for item in items]
 
-    @cached_property
+    @_kept
     def month_pair(self) -> summary.MonthPair:
         """This month and last month at the same cohort age (:func:`returns_kit.summary.month_pair`)."""
         return summary.month_pair(self.data.orders, self.data.after_sales, self.outcomes, self.taxonomy,
@@ -202,18 +244,30 @@ _OPTIONAL = frozenset(name for name, value in vars(Context).items() if isinstanc
 
 
 def build_context(month: str, *, raw_dir: str | Path, external_dir: str | Path | None,
-                  processed_dir: str | Path, conf_dir: str | Path) -> Context:
-    """Load the month: the exports of ``raw_dir`` (through the Parquet cache of
-    ``processed_dir``), ``report.yml`` and ``reasons.yml`` of ``conf_dir``, the catalog of
-    ``external_dir``; the other inputs are read from those folders on first use."""
+                  processed_dir: str | Path, conf_dir: str | Path, keep: tuple | None = None) -> Context:
+    """The month's context: ``report.yml`` and ``reasons.yml`` of ``conf_dir``, the catalog of
+    ``external_dir``, and the exports of ``raw_dir`` through the Parquet cache of
+    ``processed_dir`` (ingested now when the cache is not current, so bad input fails here); the
+    other inputs are read from those folders on first use.
+
+    ``keep``: what identifies the inputs (the folders' files, see
+    :func:`~returns_kit.chapters.notebook.folder_fingerprint`).  Given it, the outcomes, the
+    derived inputs and the chapters are kept in ``processed_dir/context/<month>/<key>``
+    (:mod:`returns_kit.core.store`) under a key of ``keep``, the cache manifest and the kit's
+    code, and read back from there: the tables are then only loaded when something is computed."""
     month = parse_month(month)
     conf = Path(conf_dir)
-    data = load(raw_dir, processed_dir, conf_dir=conf)
-    taxonomy = load_taxonomy(conf)
+    given: dict[str, Any] = {}
+    manifest = cached_manifest(raw_dir, processed_dir, conf_dir=conf)
+    if manifest is None or keep is None:
+        given["data"] = load(raw_dir, processed_dir, conf_dir=conf)
+        manifest = manifest or cached_manifest(raw_dir, processed_dir, conf_dir=conf)
+    store = None
+    if keep is not None and manifest is not None:
+        store = open_store(Path(processed_dir) / STORE_DIR, month, store_key(month, keep, manifest))
     external = Path(external_dir) if external_dir is not None else None
-    catalog = load_catalog(external)
     return Context(
-        month=month, data=data, settings=report_settings(conf), taxonomy=taxonomy, catalog=catalog,
-        outcomes=sub_order_outcomes(data.orders, data.after_sales, taxonomy),
-        as_of=data_as_of(data.orders, data.after_sales), conf_dir=conf, external_dir=external,
+        month=month, settings=report_settings(conf), taxonomy=load_taxonomy(conf),
+        catalog=load_catalog(external), conf_dir=conf, external_dir=external,
+        raw_dir=Path(raw_dir), processed_dir=Path(processed_dir), given=given, store=store,
     )

@@ -49,7 +49,7 @@ def setup(month: str, *, raw_dir: str | Path, external_dir: str | Path | None,
     if kept is not None and kept[0] == stamp:
         return kept[1]
     ctx = build_context(month, raw_dir=raw_dir, external_dir=external_dir,
-                        processed_dir=processed_dir, conf_dir=conf_dir)
+                        processed_dir=processed_dir, conf_dir=conf_dir, keep=(key, stamp))
     _LAST.clear()  # one month's context at a time
     _LAST[key] = (stamp, ctx)
     return ctx

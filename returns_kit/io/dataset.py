@@ -30,7 +30,7 @@ from .sniff import sniff
 from .exports import (DATA_SUFFIXES, KIND_KEY, KIND_ZH, KINDS, STR, empty_frame, export_time,
                       frame_columns, frame_dtypes, quarantine_frame, read_export)
 
-__all__ = ["Dataset", "ingest", "load", "CACHE_FILES", "MANIFEST", "CACHE_FORMAT"]
+__all__ = ["Dataset", "ingest", "load", "cached_manifest", "CACHE_FILES", "MANIFEST", "CACHE_FORMAT"]
 
 CACHE_FILES = ("after_sales.parquet", "orders.parquet", "accounting.parquet", "quarantine.parquet",
                "quarantine.csv")
@@ -174,14 +174,22 @@ def _write_cache(processed: Path, data: Dataset, manifest: dict[str, Any]) -> No
     atomic_write_text(processed / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
 
 
-def _read_cache(processed: Path, manifest: dict[str, Any], skipped: list[str]) -> Dataset | None:
+def _current_manifest(processed: Path, manifest: dict[str, Any]) -> str | None:
+    """The stored manifest's text when it matches ``manifest`` and every cache file is there."""
     try:
-        stored = json.loads((processed / MANIFEST).read_text(encoding="utf-8"))
+        text = (processed / MANIFEST).read_text(encoding="utf-8")
+        stored = json.loads(text)
     except (OSError, ValueError):
         return None
     if any(stored.get(k) != manifest[k] for k in _MANIFEST_KEYS):
         return None
     if not all((processed / name).is_file() for name in CACHE_FILES):
+        return None
+    return text
+
+
+def _read_cache(processed: Path, manifest: dict[str, Any], skipped: list[str]) -> Dataset | None:
+    if _current_manifest(processed, manifest) is None:
         return None
     try:
         after_sales = pd.read_parquet(processed / "after_sales.parquet")
@@ -349,6 +357,18 @@ def ingest(raw_dir: str | Path, processed_dir: str | Path, *, force: bool = Fals
     data.data_quality()  # asserts the invariant on the totals
     _write_cache(processed, data, manifest)
     return data
+
+
+def cached_manifest(raw_dir: str | Path, processed_dir: str | Path, *, salt: str | None = None,
+                    conf_dir: str | Path = "conf") -> str | None:
+    """The text of ``processed_dir``'s manifest when the cache holds the exports now in
+    ``raw_dir`` (same files, sizes and times, kit version and salt: what :func:`ingest` would
+    load instead of reading the exports), else None.  Reads no table."""
+    raw, processed = Path(raw_dir), Path(processed_dir)
+    if not raw.is_dir():
+        return None
+    files, _ = _scan(raw)
+    return _current_manifest(processed, _manifest(files, get_salt(conf_dir) if salt is None else salt))
 
 
 def load(raw_dir: str | Path = "data/raw", processed_dir: str | Path | None = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core.frames import isin
 from ..core.periods import in_month
 from ..core.taxonomy import Taxonomy
 
@@ -99,8 +100,14 @@ def refund_details(outcomes: pd.DataFrame, after_sales: pd.DataFrame, month: str
     c = cohort(outcomes, month)
     c = c[c["refunded"]]
     when = refund_success_time(after_sales)
-    ok = after_sales[when.notna()].assign(_when=when[when.notna()]).sort_values(["_when", "after_sale_id"])
-    ids = ok.groupby("sub_order_id", sort=False)["after_sale_id"].agg(lambda s: "、".join(map(str, s)))
+    # only the cohort's refunds, only the columns read: the million-row month takes no copies
+    keep = when.notna().to_numpy() & isin(after_sales["sub_order_id"], c["sub_order_id"])
+    ok = (after_sales.loc[keep, ["sub_order_id", "after_sale_id", "reason"]].assign(_when=when[keep])
+          .sort_values(["_when", "after_sale_id"]))
+    several = ok["sub_order_id"].duplicated(keep=False).to_numpy()
+    joined = ok[several].groupby("sub_order_id", sort=False)["after_sale_id"].agg(lambda s: "、".join(map(str, s)))
+    single = ok[~several].set_index("sub_order_id")["after_sale_id"]
+    ids = pd.concat([pd.Series([str(v) for v in single], index=single.index, dtype=object), joined])
     reason = ok.drop_duplicates("sub_order_id").set_index("sub_order_id")["reason"]
     out = pd.DataFrame({col: c[col] if col in c else None for col in DETAIL_COLUMNS
                         if col not in ("after_sale_ids", "reason")})

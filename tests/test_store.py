@@ -1,0 +1,148 @@
+"""The results kept between runs (returns_kit.core.store) and the month's context and chapters
+that use them: computed once per inputs, read back by later kernels, recomputed when an input,
+a setting or the kit's code changes, and the same report either way."""
+
+import json
+import pickle
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from returns_kit.chapters import ch3_breakdown, notebook
+from returns_kit.chapters import context as context_module
+from returns_kit.chapters.context import STORE_DIR
+from returns_kit.core import store as store_module
+from returns_kit.core.jsonable import jsonable
+from returns_kit.core.store import Store, code_version, open_store, store_key
+from returns_kit.report import run_report
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_a_result_is_computed_once_and_read_back_by_another_store(tmp_path):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"rate": 0.125, "ids": ["1", "2"]}
+
+    assert Store(tmp_path / "k").get("x", compute) == {"rate": 0.125, "ids": ["1", "2"]}
+    assert Store(tmp_path / "k").get("x", compute) == {"rate": 0.125, "ids": ["1", "2"]}
+    assert len(calls) == 1
+    assert pickle.loads((tmp_path / "k" / "x.pickle").read_bytes())["rate"] == 0.125
+    assert not list((tmp_path / "k").glob(".*tmp"))  # written through a temp file, nothing left
+
+
+def test_a_damaged_pickle_is_computed_again(tmp_path):
+    store = Store(tmp_path)
+    store.path("x").write_bytes(b"\x80\x05 cut off by a full disk")
+    assert store.get("x", lambda: 42) == 42
+    assert Store(tmp_path).get("x", lambda: pytest.fail("the rewritten pickle should be read")) == 42
+
+
+def test_a_store_that_cannot_be_written_still_gives_the_result(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    assert Store(blocker / "k").get("x", lambda: "value") == "value"
+
+
+def test_only_the_newest_key_folders_of_a_group_are_kept(tmp_path):
+    import os
+    import time
+
+    for i, key in enumerate(["a", "b", "c"]):
+        open_store(tmp_path, "2026-10", key, keep=2).get("x", lambda: 1)
+        os.utime(tmp_path / "2026-10" / key, ns=(time.time_ns() - (10 - i) * 10**9,) * 2)
+    open_store(tmp_path, "2026-10", "d", keep=2)
+    assert sorted(p.name for p in (tmp_path / "2026-10").iterdir()) == ["c", "d"]
+    open_store(tmp_path, "2026-09", "a", keep=2)  # another group keeps its own
+    assert (tmp_path / "2026-10" / "c").is_dir()
+
+
+def test_the_key_changes_with_the_kits_code_and_with_the_inputs(tmp_path, monkeypatch):
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "metric.py").write_text("RATE = 1\n", encoding="utf-8")
+    monkeypatch.setattr(store_module, "_PACKAGE", package)
+    code_version.cache_clear()
+    try:
+        first = code_version()
+        key = store_key("2026-10", ("raw", 10))
+        (package / "__pycache__").mkdir()
+        (package / "__pycache__" / "metric.cpython-311.pyc").write_bytes(b"compiled")
+        code_version.cache_clear()
+        assert code_version() == first  # compiled files are not the code
+        assert store_key("2026-10", ("raw", 10)) == key
+        assert store_key("2026-10", ("raw", 11)) != key
+        assert store_key("2026-11", ("raw", 10)) != key
+        (package / "metric.py").write_text("RATE = 2\n", encoding="utf-8")
+        code_version.cache_clear()
+        assert code_version() != first
+        assert store_key("2026-10", ("raw", 10)) != key
+    finally:
+        code_version.cache_clear()
+
+
+def _setup(workspace, conf=None, processed=None):
+    notebook._LAST.clear()  # as a new kernel would
+    return notebook.setup("2026-10", raw_dir=workspace / "raw", external_dir=workspace / "external",
+                          processed_dir=processed or workspace / "processed", conf_dir=conf or workspace / "conf")
+
+
+def test_a_new_kernel_reads_the_context_and_chapters_the_report_kept(workspace, report, monkeypatch):
+    _, _, metrics = report
+    kept = list((workspace / "processed" / STORE_DIR / "2026-10").glob("*/ch3_breakdown.pickle"))
+    assert kept, "the report's run kept chapter 3"
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("recomputed although nothing changed")
+
+    monkeypatch.setattr(context_module, "sub_order_outcomes", must_not_run)
+    monkeypatch.setattr(ch3_breakdown, "daily", must_not_run)
+    monkeypatch.setattr(context_module.anomaly, "detect", must_not_run)
+    ctx = _setup(workspace)
+    ch = ch3_breakdown.build(ctx)
+    section = json.loads(json.dumps(jsonable(ch.metrics()), ensure_ascii=False))
+    assert section and {key: metrics[key] for key in section} == section  # what the page showed
+    assert ctx.monitoring.month == "2026-10"
+    assert "data" not in vars(ctx) and "outcomes" not in vars(ctx)  # the kernel read no table
+
+
+def test_a_changed_setting_computes_the_month_again(workspace, report, tmp_path, monkeypatch):
+    conf, processed = tmp_path / "conf", tmp_path / "processed"
+    shutil.copytree(workspace / "conf", conf)
+    shutil.copytree(workspace / "processed", processed)
+    calls = []
+    real = context_module.sub_order_outcomes
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(context_module, "sub_order_outcomes", counted)
+    assert len(_setup(workspace, conf, processed).outcomes) == len(_setup(workspace, conf, processed).outcomes)
+    assert calls == [1]  # the copied folders are new inputs: computed once, then read back
+    report_yml = conf / "base" / "report.yml"
+    report_yml.write_text(report_yml.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert len(_setup(workspace, conf, processed).outcomes) > 0
+    assert calls == [1, 1]
+    keys = sorted(p.name for p in (processed / STORE_DIR / "2026-10").iterdir())
+    assert len(keys) == 2 and all(re.fullmatch(r"[0-9a-f]{24}", k) for k in keys)
+
+
+def test_a_warm_run_renders_the_same_report(workspace, report, tmp_path):
+    index, html, metrics = report
+    again = run_report("2026-10", raw=workspace / "raw", external=workspace / "external",
+                       processed=workspace / "processed", out=tmp_path / "reports",
+                       conf=workspace / "conf", notebooks=REPO / "notebooks", progress=False,
+                       update_index=False)
+    warm = json.loads((again.parent / "metrics.json").read_text(encoding="utf-8"))
+    assert {k: v for k, v in warm.items() if k != "run"} == {k: v for k, v in metrics.items() if k != "run"}
+
+    def steady(page):
+        page = re.sub(r"生成于 [0-9: -]+", "生成于 …", page)
+        return re.sub(r'name="returns-kit-run" content="[^"]+"', "", page)
+
+    assert steady(again.read_text(encoding="utf-8")) == steady(html)

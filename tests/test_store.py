@@ -35,6 +35,25 @@ def test_a_result_is_computed_once_and_read_back_by_another_store(tmp_path):
     assert not list((tmp_path / "k").glob(".*tmp"))  # written through a temp file, nothing left
 
 
+def test_a_result_another_process_is_computing_is_waited_for_not_computed_twice(tmp_path):
+    import threading
+    import time
+
+    calls = []
+
+    def slow():
+        calls.append("first")
+        time.sleep(0.8)
+        return "outcomes"
+
+    first = threading.Thread(target=lambda: Store(tmp_path).get("outcomes", slow))
+    first.start()
+    time.sleep(0.2)  # the first holds the lock (flock: each open of the lock file is its own holder)
+    assert Store(tmp_path).get("outcomes", lambda: calls.append("second") or "again") == "outcomes"
+    first.join()
+    assert calls == ["first"]
+
+
 def test_a_damaged_pickle_is_computed_again(tmp_path):
     store = Store(tmp_path)
     store.path("x").write_bytes(b"\x80\x05 cut off by a full disk")

@@ -91,3 +91,24 @@ def test_workbook_types_and_no_formulas(tmp_path):
     assert 'formatCode="0.0%"' in styles
     toc = book.get_sheet_by_name("目录").to_python()
     assert toc[0][0] == "抖店退货分析月报 2026-10" and toc[3][:2] == ["3 商品：高退商品 TOP20", 3]
+
+
+def test_a_workbook_of_the_same_tables_is_read_back_not_written_again(tmp_path, monkeypatch):
+    from returns_kit.report import tables as tables_module
+
+    executed = [_executed(tmp_path)]
+    first = tables_module.build_workbook(executed, tmp_path / "a.xlsx", "月报", keep_in=tmp_path / "cache")
+    assert CalamineWorkbook.from_path(str(first)).sheet_names[1] == "3 商品：高退商品 TOP20"
+    written = []
+    real = tables_module._workbook
+    monkeypatch.setattr(tables_module, "_workbook", lambda *a: written.append(1) or real(*a))
+    again = tables_module.build_workbook(executed, tmp_path / "b.xlsx", "月报", keep_in=tmp_path / "cache")
+    assert again.read_bytes() == first.read_bytes() and written == []
+    tables_module.build_workbook(executed, tmp_path / "c.xlsx", "另一个标题", keep_in=tmp_path / "cache")
+    assert written == [1]  # another title is another workbook
+    changed = _executed(tmp_path, "04_reasons.ipynb")  # the same tables under chapter 4
+    tables_module.build_workbook([changed], tmp_path / "d.xlsx", "月报", keep_in=tmp_path / "cache")
+    assert written == [1, 1]
+    assert CalamineWorkbook.from_path(str(tmp_path / "d.xlsx")).sheet_names[1] == "4 商品：高退商品 TOP20"
+    uncached = tables_module.build_workbook(executed, tmp_path / "e.xlsx", "月报")
+    assert CalamineWorkbook.from_path(str(uncached)).sheet_names == CalamineWorkbook.from_path(str(first)).sheet_names

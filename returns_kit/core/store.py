@@ -26,7 +26,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .files import atomic_write
+from ..errors import RunLockedError
+from .files import atomic_write, exclusive_lock
 
 __all__ = ["Store", "code_version", "store_key", "open_store", "STORE_KEEP"]
 
@@ -34,6 +35,10 @@ T = TypeVar("T")
 
 #: key folders kept per month (older ones are removed when a new one is made)
 STORE_KEEP = 2
+#: how long a process waits for another one computing the same result before computing it too
+LOCK_WAIT_SECONDS = 1800.0
+
+_MISSING = object()
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 _LIBRARIES = ("pandas", "numpy", "pyarrow", "scipy", "statsmodels")
@@ -78,24 +83,40 @@ class Store:
 
     def get(self, name: str, compute: Callable[[], T]) -> T:
         """The result ``name``: read back when this store has it, else ``compute()``d and written
-        (atomically: a concurrent reader sees the whole pickle or none).  A pickle that cannot
-        be read (cut off by a full disk, say) is computed again."""
+        (atomically: a concurrent reader sees the whole pickle or none).
+
+        Computed once across processes: the one computing holds a lock on the name, and another
+        process (a second kernel of the same report) that wants it meanwhile waits for the
+        pickle instead of computing it too.  A pickle that cannot be read (cut off by a full
+        disk, say) is computed again; a folder that cannot be written costs speed, not the
+        result."""
+        found = self._read(name)
+        if found is not _MISSING:
+            return found
+        with contextlib.ExitStack() as held:
+            with contextlib.suppress(OSError, RunLockedError):  # no lock: compute all the same
+                held.enter_context(exclusive_lock(self.folder / f".{name}.lock", f"the kept result {name}",
+                                                  wait=LOCK_WAIT_SECONDS))
+            found = self._read(name)  # written by the process this one waited for
+            if found is not _MISSING:
+                return found
+            value = compute()
+            with contextlib.suppress(OSError):
+                atomic_write(self.path(name),
+                             lambda tmp: tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)))
+            return value
+
+    def _read(self, name: str) -> Any:
         path = self.path(name)
         try:
             with open(path, "rb") as fh:
                 return pickle.load(fh)
         except OSError:  # not kept yet (or a folder that cannot be read)
-            pass
+            return _MISSING
         except Exception:  # a damaged pickle is recomputed, never trusted
             with contextlib.suppress(OSError):
                 path.unlink()
-        value = compute()
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            atomic_write(path, lambda tmp: tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)))
-        except OSError:  # a read-only or full cache folder costs speed, not the result
-            pass
-        return value
+            return _MISSING
 
 
 def open_store(root: str | os.PathLike, group: str, key: str, keep: int = STORE_KEEP) -> Store:

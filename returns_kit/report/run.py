@@ -30,7 +30,7 @@ from .render import NotebookWarning, render_html
 from .sections import collect_sections
 from .index import write_index
 from .snapshots import changes_text, compare, keep_snapshot, load_snapshot
-from .tables import TABLES_NAME, SheetTable, collect_tables, write_tables
+from .tables import TABLES_NAME, SheetTable, build_workbook, write_tables
 
 __all__ = ["BEIJING", "REPORT_TITLE", "month_range", "months_with_data", "remove_stale_temp_files",
            "require_month_data", "run_report", "run_reports", "write_report"]
@@ -55,9 +55,10 @@ def remove_stale_temp_files(out_month_dir: str | os.PathLike) -> list[Path]:
 
 
 def write_report(out_month_dir: str | os.PathLike, html: str, metrics: Mapping[str, Any],
-                 tables: list[SheetTable] | None = None, title: str = "") -> Path:
-    """Write ``index.html``, ``metrics.json`` (utf-8) and, given ``tables``, ``tables.xlsx``
-    atomically; return the index path.
+                 tables: list[SheetTable] | None = None, title: str = "", workbook: Path | None = None) -> Path:
+    """Write ``index.html``, ``metrics.json`` (utf-8) and, given ``tables`` (or a ``workbook``
+    already written to a temp file in the same folder, which is moved into place),
+    ``tables.xlsx`` atomically; return the index path.
 
     Each file is written to a temp file in the same folder first and then moved into place with
     ``os.replace`` (metrics first, the workbook, index last), so a crash leaves either the
@@ -68,7 +69,9 @@ def write_report(out_month_dir: str | os.PathLike, html: str, metrics: Mapping[s
     folder.mkdir(parents=True, exist_ok=True)
     text = json.dumps(jsonable(metrics), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
     atomic_write_text(folder / "metrics.json", text)
-    if tables is not None:
+    if workbook is not None:
+        os.replace(workbook, folder / TABLES_NAME)
+    elif tables is not None:
         write_tables(folder / TABLES_NAME, tables, title)
     return atomic_write_text(folder / "index.html", html)
 
@@ -76,7 +79,9 @@ def write_report(out_month_dir: str | os.PathLike, html: str, metrics: Mapping[s
 def months_with_data(data: Dataset) -> set[str]:
     """The months in which the exports have a paid sub-order or an after-sale application."""
     times = [data.orders["pay_time"], data.after_sales["apply_time"]]
-    return {t for s in times for t in s.dropna().dt.strftime("%Y-%m").unique()}
+    # months as numbers first: formatting a million timestamps as text takes a second
+    return {f"{m // 100:04d}-{m % 100:02d}" for s in times
+            for m in (s.dt.year * 100 + s.dt.month).dropna().astype("int64").unique()}
 
 
 def require_month_data(data: Dataset, month: str, raw: str | os.PathLike) -> None:
@@ -92,6 +97,37 @@ def require_month_data(data: Dataset, month: str, raw: str | os.PathLike) -> Non
 RUN_DIR = "_run"
 #: where font subsets are kept between renders (beside the Parquet cache)
 FONT_CACHE_DIR = "fonts"
+#: where the ``tables.xlsx`` of kept tables are (beside the Parquet cache)
+TABLES_CACHE_DIR = "workbooks"
+
+
+def _beside(fn: Any, *args: Any) -> Any:
+    """Start ``fn(*args)`` in a process of its own while the caller goes on; the returned
+    ``finish()`` waits for its result (or its error, raised here), and ``finish(cancel=True)``
+    stops waiting.  Where no process can start (a script piped to ``python -``), ``fn`` runs in
+    this process when ``finish()`` is called."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        future = pool.submit(fn, *args)
+    except (BrokenProcessPool, RuntimeError, OSError):
+        future = None
+
+    def finish(cancel: bool = False) -> Any:
+        try:
+            if cancel:
+                return None
+            if future is not None:
+                with contextlib.suppress(BrokenProcessPool):
+                    return future.result()
+            return fn(*args)
+        finally:
+            pool.shutdown(wait=not cancel, cancel_futures=cancel)
+
+    return finish
 
 
 def new_run_id() -> str:
@@ -130,6 +166,7 @@ class _MonthRun:
     progress: bool
     jobs: int | None
     font_cache: Path
+    tables_cache: Path
     timings: dict[str, float] = field(default_factory=dict)
     run_id: str = field(default_factory=new_run_id)
 
@@ -144,7 +181,7 @@ def _render_month(run: _MonthRun) -> Path:
     own.mkdir(parents=True)
     remove_stale_temp_files(month_dir)
     try:
-        html, metrics, tables = _execute_and_render(run, own)
+        html, metrics, workbook = _execute_and_render(run, own)
     except NotebookError as exc:
         final = _publish_run_dir(own, month_dir)
         raise NotebookError(exc.reason, final / exc.executed.name) from None
@@ -152,12 +189,14 @@ def _render_month(run: _MonthRun) -> Path:
         _publish_run_dir(own, month_dir)
         raise
     _publish_run_dir(own, month_dir)
-    index = write_report(month_dir, html, metrics, tables, REPORT_TITLE.format(month=run.month))
+    index = write_report(month_dir, html, metrics, workbook=workbook)
     keep_snapshot(month_dir, metrics)
     return index
 
 
-def _execute_and_render(run: _MonthRun, own: Path) -> tuple[str, dict[str, Any], list[SheetTable]]:
+def _execute_and_render(run: _MonthRun, own: Path) -> tuple[str, dict[str, Any], Path]:
+    """Execute the chapters into ``own``, then render the page while ``tables.xlsx`` is written
+    in a process of its own (into a temp file of the month's folder, returned)."""
     problem = kernel_warning()
     if problem:
         _print_warning(problem)
@@ -169,7 +208,24 @@ def _execute_and_render(run: _MonthRun, own: Path) -> tuple[str, dict[str, Any],
                                 jobs=run.jobs)
     timings["chapters"] = time.perf_counter() - started
     started = time.perf_counter()
+    workbook = run.month_dir / f".{TABLES_NAME}.{run.run_id}.tmp"
+    finish_tables = _beside(build_workbook, executed, workbook, REPORT_TITLE.format(month=run.month),
+                            run.tables_cache)
+    try:
+        html, metrics = _render(run, executed, snapshot)
+    except BaseException:
+        finish_tables(cancel=True)
+        with contextlib.suppress(OSError):
+            workbook.unlink()
+        raise
+    timings["render"] = time.perf_counter() - started
+    finish_tables()
+    timings["tables"] = time.perf_counter() - started
+    return html, metrics, workbook
 
+
+def _render(run: _MonthRun, executed: list[Path], snapshot: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
+    timings = run.timings
     silent: list[Path] = []
     metrics = collect_sections(executed, silent=silent)
     for path in silent:
@@ -201,9 +257,7 @@ def _execute_and_render(run: _MonthRun, own: Path) -> tuple[str, dict[str, Any],
     )
     for item in found:
         _print_warning(str(item))
-    tables = collect_tables(executed)
-    timings["render"] = time.perf_counter() - started
-    return html, metrics, tables
+    return html, metrics
 
 
 def run_report(
@@ -261,7 +315,8 @@ def run_report(
     month_dir = Path(out) / month
     with exclusive_lock(month_dir / ".lock", f"the {month} report in {month_dir}"):
         index = _render_month(_MonthRun(month, month_dir, nb_paths, per_nb, timeout, progress, jobs,
-                                        font_cache=Path(processed) / FONT_CACHE_DIR, timings=timings))
+                                        font_cache=Path(processed) / FONT_CACHE_DIR,
+                                        tables_cache=Path(processed) / TABLES_CACHE_DIR, timings=timings))
     if update_index:
         write_months_index(out, processed)
     return index

@@ -19,21 +19,28 @@ the executed notebooks, naming each sheet after its chapter and the heading abov
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
+import pickle
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..core.files import atomic_write, safe_cell
+from ..core.files import atomic_write_bytes, safe_cell
 from ..core.mime import TABLE_MIME
+from ..core.store import open_store, store_key
 from .params import chapter_number, read_notebook
 
-__all__ = ["TABLES_NAME", "SheetTable", "collect_tables", "notebook_tables", "sheet_name", "write_tables"]
+__all__ = ["TABLES_NAME", "WORKBOOKS_KEPT", "SheetTable", "build_workbook", "collect_tables", "notebook_tables",
+           "sheet_name", "tables_digest", "write_tables"]
 
 TABLES_NAME = "tables.xlsx"
+#: workbooks kept in the cache folder (one per month and set of tables)
+WORKBOOKS_KEPT = 12
 _FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
 
@@ -104,11 +111,12 @@ def _width(values: list[Any], label: str) -> float:
     return min(max(8, longest * 1.6 + 2), 60)
 
 
-def _write(path: Path, tables: list[SheetTable], title: str) -> None:
+def _workbook(tables: list[SheetTable], title: str) -> bytes:
     import xlsxwriter
 
-    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                           "strings_to_numbers": False})
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"strings_to_formulas": False, "strings_to_urls": False,
+                                        "strings_to_numbers": False, "in_memory": True})
     bold = book.add_format({"bold": True, "bg_color": "#eef3fb", "border": 1})
     formats = {"percent": book.add_format({"num_format": "0.0%"}),
                "money": book.add_format({"num_format": "#,##0.00"}),
@@ -138,6 +146,7 @@ def _write(path: Path, tables: list[SheetTable], title: str) -> None:
         if t.columns:
             sheet.autofilter(0, 0, max(len(t.rows), 1), len(t.columns) - 1)
     book.close()
+    return buffer.getvalue()
 
 
 def _cell(sheet, row: int, col: int, value: Any, kind: str, formats: dict) -> None:
@@ -155,4 +164,26 @@ def _cell(sheet, row: int, col: int, value: Any, kind: str, formats: dict) -> No
 
 def write_tables(target: str | os.PathLike, tables: list[SheetTable], title: str) -> Path:
     """Write ``tables`` to the workbook ``target`` atomically (see the module docstring)."""
-    return atomic_write(target, lambda p: _write(p, tables, title))
+    return atomic_write_bytes(target, _workbook(tables, title))
+
+
+def tables_digest(tables: list[SheetTable], title: str) -> str:
+    """A digest of everything the workbook of ``tables`` is written from."""
+    content = [(t.chapter, t.title, t.sheet, t.drilldown, t.columns, t.rows) for t in tables]
+    return hashlib.sha256(pickle.dumps((title, content), protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+
+
+def build_workbook(executed: Sequence[str | os.PathLike], target: str | os.PathLike, title: str,
+                   keep_in: str | os.PathLike | None = None) -> Path:
+    """Step 5b whole — :func:`collect_tables` of the executed notebooks, then the workbook into
+    ``target`` (atomically) — for a process of its own beside the page's render: a month at
+    the export limits has two million cells, and writing them is the slowest step of a report.
+
+    ``keep_in``: a cache folder (beside the Parquet cache).  The workbook of the same tables,
+    title and kit (:func:`tables_digest`, :func:`~returns_kit.core.store.store_key`) is read back
+    from there instead of being written again; the newest :data:`WORKBOOKS_KEPT` are kept."""
+    tables = collect_tables(executed)
+    if keep_in is None:
+        return write_tables(target, tables, title)
+    store = open_store(keep_in, "tables", store_key(tables_digest(tables, title)), keep=WORKBOOKS_KEPT)
+    return atomic_write_bytes(target, store.get("workbook", lambda: _workbook(tables, title)))

@@ -13,7 +13,7 @@ from returns_kit import cli
 from returns_kit.errors import InputError, ParameterError
 from returns_kit.report import month_range
 from returns_kit.report.index import month_entries, render_index
-from returns_kit.report.run import require_month_data
+from returns_kit.report.run import months_with_data, require_month_data
 from returns_kit.report.snapshots import SNAPSHOT_NAME, compare, keep_snapshot, load_snapshot
 from returns_kit.summary import equal_age_trend
 
@@ -96,10 +96,11 @@ def test_a_month_without_data_is_a_clear_error():
     data = Dataset(after_sales=pd.DataFrame({"apply_time": [T("2026-10-05")]}),
                    orders=pd.DataFrame({"pay_time": [T("2026-09-30"), pd.NaT]}), accounting=pd.DataFrame(),
                    quarantine=pd.DataFrame())
-    require_month_data(data, "2026-10", "data/raw")
+    assert months_with_data(data) == {"2026-09", "2026-10"}
+    require_month_data(months_with_data(data), "2026-10", "data/raw")
     with pytest.raises(InputError, match=r"no paid order and no after-sale of 2026-07 in data/raw "
                                          r"\(months with data: 2026-09 … 2026-10\)"):
-        require_month_data(data, "2026-07", "data/raw")
+        require_month_data(months_with_data(data), "2026-07", "data/raw")
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ import shutil
 from pathlib import Path
 
 import nbformat
-import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
@@ -576,16 +575,10 @@ def _run_report_notebooks(folder: Path) -> Path:
     return folder
 
 
-class _OneMonth:
-    """What the runner checks of the ingested data: that the month has some."""
-    orders = pd.DataFrame({"pay_time": [pd.Timestamp("2026-10-05")]})
-    after_sales = pd.DataFrame({"apply_time": pd.Series([], dtype="datetime64[ns]")})
-    skipped: list[str] = []
-
-
 def test_run_report_writes_the_emitted_sections(tmp_path, monkeypatch, capsys):
     calls = []
-    monkeypatch.setattr(report.run, "ingest", lambda *a, **k: calls.append((a, k)) or _OneMonth())
+    # the ingest's answer (in its own process): the month has data, no file was skipped
+    monkeypatch.setattr(report.run, "_ingest_in_turn", lambda *a: calls.append(a) or ({"2026-10"}, []))
     index = report.run_report(
         "2026-10", raw=tmp_path / "raw", external=tmp_path / "ext", processed=tmp_path / "p",
         out=tmp_path / "reports", conf=tmp_path / "conf",
@@ -651,18 +644,18 @@ def test_concurrent_runs_of_one_month_leave_one_runs_outputs(tmp_path):
 
 
 def test_run_report_bad_input_exits_before_any_notebook(tmp_path, monkeypatch):
-    def bad_input(*args, **kwargs):
-        raise InputError("not a 抖店 export", file="x.csv")
-
     def no_run(*args, **kwargs):
         raise AssertionError("a notebook ran")
 
-    monkeypatch.setattr(report.run, "ingest", bad_input)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "名单.csv").write_text("姓名,年龄\n张三,30\n", encoding="utf-8")
     monkeypatch.setattr(report.run, "execute_chapters", no_run)
-    with pytest.raises(InputError):
-        report.run_report("2026-10", raw=tmp_path, external=tmp_path, processed=tmp_path,
+    with pytest.raises(InputError, match="名单.csv") as caught:  # raised in the ingest's own process
+        report.run_report("2026-10", raw=raw, external=tmp_path, processed=tmp_path / "processed",
                           out=tmp_path / "reports", conf=tmp_path,
                           notebooks=_run_report_notebooks(tmp_path / "nbs"), progress=False)
+    assert caught.value.exit_code == 2
     assert not (tmp_path / "reports").exists()
 
 

@@ -3,6 +3,7 @@ that use them: computed once per inputs, read back by later kernels, recomputed 
 a setting or the kit's code changes, and the same report either way."""
 
 import json
+import os
 import pickle
 import re
 import shutil
@@ -68,7 +69,6 @@ def test_a_store_that_cannot_be_written_still_gives_the_result(tmp_path):
 
 
 def test_only_the_newest_key_folders_of_a_group_are_kept(tmp_path):
-    import os
     import time
 
     for i, key in enumerate(["a", "b", "c"]):
@@ -165,3 +165,18 @@ def test_a_warm_run_renders_the_same_report(workspace, report, tmp_path):
         return re.sub(r'name="returns-kit-run" content="[^"]+"', "", page)
 
     assert steady(again.read_text(encoding="utf-8")) == steady(html)
+
+
+def test_a_current_cache_is_summarised_from_two_columns(workspace, report, tmp_path):
+    from returns_kit.io import cache_summary, load
+    from returns_kit.report.run import months_with_data
+
+    data = load(workspace / "raw", workspace / "processed", conf_dir=workspace / "conf")
+    summary = cache_summary(workspace / "raw", workspace / "processed", conf_dir=workspace / "conf")
+    assert summary == (months_with_data(data), data.skipped) and "2026-10" in summary[0]
+    raw = tmp_path / "raw"
+    shutil.copytree(workspace / "raw", raw)
+    first = sorted(raw.iterdir())[0]
+    os.utime(first, ns=(first.stat().st_mtime_ns + 10**9,) * 2)  # an export saved again: not what the cache holds
+    assert cache_summary(raw, workspace / "processed", conf_dir=workspace / "conf") is None
+    assert cache_summary(workspace / "raw", tmp_path / "empty", conf_dir=workspace / "conf") is None

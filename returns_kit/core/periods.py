@@ -15,7 +15,8 @@ from ..errors import ParameterError
 
 __all__ = [
     "MATURITY_DAYS", "MONTH_RE", "parse_month", "month_bounds", "month_days", "previous_month",
-    "months_back_from", "in_month", "data_as_of", "cohort_maturity", "equal_age_cutoff",
+    "months_back_from", "in_month",
+    "months_of", "data_as_of", "cohort_maturity", "equal_age_cutoff",
     "promotion_days", "promotion_day_set",
 ]
 
@@ -57,6 +58,13 @@ def months_back_from(month: str, n: int) -> list[str]:
     for _ in range(n - 1):
         out.append(previous_month(out[-1]))
     return out[::-1]
+
+
+def months_of(times: pd.Series) -> set[str]:
+    """The months (``"2026-10"``) the timestamps fall in, missing ones aside."""
+    # as numbers first: formatting a million timestamps as text takes a second
+    return {f"{m // 100:04d}-{m % 100:02d}"
+            for m in (times.dt.year * 100 + times.dt.month).dropna().astype("int64").unique()}
 
 
 def in_month(times: pd.Series, month: str) -> pd.Series:

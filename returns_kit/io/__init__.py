@@ -24,7 +24,7 @@ The modules, lowest first (see ``shared/DESIGN.md`` §2–3):
   profiles.
 """
 
-from .dataset import Dataset, cached_manifest, ingest, load
+from .dataset import Dataset, cache_summary, cached_manifest, ingest, load
 from .exports import DATA_SUFFIXES, KINDS, export_time_from_name, frame_columns, read_export
 from .external import (BENCHMARK_COLUMNS, CATALOG_COLUMNS, INTERVENTION_COLUMNS, PROMOTION_COLUMNS,
                        Intervention, load_benchmarks, load_catalog, load_interventions,
@@ -32,7 +32,8 @@ from .external import (BENCHMARK_COLUMNS, CATALOG_COLUMNS, INTERVENTION_COLUMNS,
 from .profiles import inventory, load_luopan, load_third_party
 
 __all__ = [
-    "Dataset", "cached_manifest", "ingest", "load", "read_export", "KINDS", "DATA_SUFFIXES", "export_time_from_name",
+    "Dataset", "cache_summary", "cached_manifest", "ingest", "load", "read_export", "KINDS", "DATA_SUFFIXES",
+    "export_time_from_name",
     "frame_columns", "load_catalog", "load_interventions", "load_promotions", "load_benchmarks",
     "Intervention", "CATALOG_COLUMNS", "INTERVENTION_COLUMNS", "PROMOTION_COLUMNS",
     "BENCHMARK_COLUMNS", "load_luopan", "load_third_party", "inventory",

@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from ..config import get_salt
+from ..core.periods import months_of
 from ..core.files import atomic_write, atomic_write_text
 from ..errors import InputError
 from ..core.files import safe_frame
@@ -30,7 +31,7 @@ from .sniff import sniff
 from .exports import (DATA_SUFFIXES, KIND_KEY, KIND_ZH, KINDS, STR, empty_frame, export_time,
                       frame_columns, frame_dtypes, quarantine_frame, read_export)
 
-__all__ = ["Dataset", "ingest", "load", "cached_manifest", "CACHE_FILES", "MANIFEST", "CACHE_FORMAT"]
+__all__ = ["Dataset", "cache_summary", "ingest", "load", "cached_manifest", "CACHE_FILES", "MANIFEST", "CACHE_FORMAT"]
 
 CACHE_FILES = ("after_sales.parquet", "orders.parquet", "accounting.parquet", "quarantine.parquet",
                "quarantine.csv")
@@ -369,6 +370,22 @@ def cached_manifest(raw_dir: str | Path, processed_dir: str | Path, *, salt: str
         return None
     files, _ = _scan(raw)
     return _current_manifest(processed, _manifest(files, get_salt(conf_dir) if salt is None else salt))
+
+
+def cache_summary(raw_dir: str | Path, processed_dir: str | Path, *, salt: str | None = None,
+                  conf_dir: str | Path = "conf") -> tuple[set[str], list[str]] | None:
+    """``(months, skipped)`` of the cache when it is current (:func:`cached_manifest`): the
+    months with a paid sub-order or an after-sale application, and the files of ``raw_dir`` that
+    are not read, from two columns of the Parquet tables; None when the exports must be read."""
+    if cached_manifest(raw_dir, processed_dir, salt=salt, conf_dir=conf_dir) is None:
+        return None
+    processed = Path(processed_dir)
+    try:
+        pay = pd.read_parquet(processed / "orders.parquet", columns=["pay_time"])["pay_time"]
+        applied = pd.read_parquet(processed / "after_sales.parquet", columns=["apply_time"])["apply_time"]
+    except Exception:  # a damaged cache: ingest rebuilds it
+        return None
+    return months_of(pay) | months_of(applied), _scan(Path(raw_dir))[1]
 
 
 def load(raw_dir: str | Path = "data/raw", processed_dir: str | Path | None = None,

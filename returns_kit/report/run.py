@@ -21,9 +21,9 @@ import pandas as pd
 from ..config import check_conf
 from ..core.files import atomic_write_text, exclusive_lock
 from ..core.jsonable import jsonable
-from ..core.periods import parse_month
+from ..core.periods import months_of, parse_month
 from ..errors import InputError, NotebookError, ParameterError, ReturnsKitError
-from ..io import Dataset, ingest
+from ..io import Dataset, cache_summary, ingest
 from .execute import chapter_seconds, default_jobs, execute_chapters, kernel_warning
 from .params import discover_notebooks, validate_params
 from .render import NotebookWarning, render_html
@@ -78,20 +78,34 @@ def write_report(out_month_dir: str | os.PathLike, html: str, metrics: Mapping[s
 
 def months_with_data(data: Dataset) -> set[str]:
     """The months in which the exports have a paid sub-order or an after-sale application."""
-    times = [data.orders["pay_time"], data.after_sales["apply_time"]]
-    # months as numbers first: formatting a million timestamps as text takes a second
-    return {f"{m // 100:04d}-{m % 100:02d}" for s in times
-            for m in (s.dt.year * 100 + s.dt.month).dropna().astype("int64").unique()}
+    return months_of(data.orders["pay_time"]) | months_of(data.after_sales["apply_time"])
 
 
-def require_month_data(data: Dataset, month: str, raw: str | os.PathLike) -> None:
-    """InputError (exit 2) when the exports hold nothing of ``month``: a report of empty tables
-    would look like a month without returns."""
-    if month not in months_with_data(data):
-        have = sorted(months_with_data(data))
+def require_month_data(months: set[str], month: str, raw: str | os.PathLike) -> None:
+    """InputError (exit 2) when the exports hold nothing of ``month`` (``months``:
+    :func:`months_with_data`): a report of empty tables would look like a month without returns."""
+    if month not in months:
+        have = sorted(months)
         span = f"{have[0]} … {have[-1]}" if have else "none"
         raise InputError(f"no paid order and no after-sale of {month} in {raw} (months with data: {span}); "
                          f"export {month} from 抖店 (订单管理 and 售后工作台) into that folder")
+
+
+def _ingest_in_turn(raw: str | os.PathLike, processed: str | os.PathLike,
+                    conf: str | os.PathLike) -> tuple[set[str], list[str]]:
+    """Ingest ``raw`` into the cache ``processed`` (waiting for another run's ingest of the same
+    cache) in a process of its own, and hand back only what the runner needs: the months with
+    data and the files not read.  The tables never stay in the runner's memory while the
+    kernels load them (a month at the export limits: about 1.5 GB)."""
+    with exclusive_lock(Path(processed) / ".ingest.lock", f"the cache {processed}", wait=INGEST_WAIT_SECONDS):
+        kept = cache_summary(raw, processed, conf_dir=conf)  # a current cache: two columns read
+        return kept if kept is not None else _beside(_months_and_skipped, raw, processed, conf)()
+
+
+def _months_and_skipped(raw: str | os.PathLike, processed: str | os.PathLike,
+                        conf: str | os.PathLike) -> tuple[set[str], list[str]]:
+    data = ingest(raw, processed, conf_dir=conf)
+    return months_with_data(data), list(data.skipped)
 
 
 RUN_DIR = "_run"
@@ -305,12 +319,11 @@ def run_report(
     # Ingest first: bad input exits 2 before any notebook runs, and the chapters read its cache.
     # Runs of other months share the cache: the second waits for the first's ingest.
     started = time.perf_counter()
-    with exclusive_lock(Path(processed) / ".ingest.lock", f"the cache {processed}", wait=INGEST_WAIT_SECONDS):
-        data = ingest(raw, processed, conf_dir=conf)
+    have, skipped = _ingest_in_turn(raw, processed, conf)
     timings = {"ingest": time.perf_counter() - started}
-    require_month_data(data, month, raw)
-    if data.skipped:
-        _print_warning(f"not read (not 抖店 exports) in {raw}: {', '.join(data.skipped)}")
+    require_month_data(have, month, raw)
+    if skipped:
+        _print_warning(f"not read (not 抖店 exports) in {raw}: {', '.join(skipped)}")
 
     month_dir = Path(out) / month
     with exclusive_lock(month_dir / ".lock", f"the {month} report in {month_dir}"):
@@ -356,10 +369,7 @@ def run_reports(months: list[str], *, out: str | os.PathLike, progress: bool = T
     from tqdm.auto import tqdm
 
     raw = options["raw"]
-    with exclusive_lock(Path(options["processed"]) / ".ingest.lock", f"the cache {options['processed']}",
-                        wait=INGEST_WAIT_SECONDS):
-        data = ingest(raw, options["processed"], conf_dir=options["conf"])
-    have = months_with_data(data)
+    have, _ = _ingest_in_turn(raw, options["processed"], options["conf"])
     done: list[Path] = []
     failed: list[tuple[str, ReturnsKitError]] = []
     bar = tqdm(months, desc="报告", unit="月", disable=not progress)

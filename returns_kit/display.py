@@ -245,9 +245,19 @@ def table_data(frame: pd.DataFrame, columns: Iterable[str] | None = None, captio
     cols = list(columns) if columns is not None else list(frame.columns)
     if extra_ids:
         cols = [c for c in frame.columns if c in ID_COLUMNS and c not in cols] + cols
+    values = [_json_column(frame[c]) for c in cols]
     return {"caption": caption,
             "columns": [{"key": c, "label": LABELS.get(c, c), "kind": column_kind(c, frame[c])} for c in cols],
-            "rows": jsonable([list(r) for r in frame[cols].itertuples(index=False)])}
+            "rows": [list(r) for r in zip(*values)] if cols else [[] for _ in range(len(frame))]}
+
+
+def _json_column(s: pd.Series) -> list[Any]:
+    """The cells of ``s`` as :func:`~returns_kit.core.jsonable.jsonable` gives them, a column at a
+    time: a drill-down sheet of a million-row month has a million cells."""
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):  # time_text, vectorised
+        text = s.dt.strftime("%Y-%m-%d %H:%M:%S").where(s != s.dt.normalize(), s.dt.strftime("%Y-%m-%d"))
+        return [None if v is None or v != v else v for v in text.tolist()]
+    return [jsonable(v) for v in s.tolist()]
 
 
 class Table:

@@ -112,3 +112,24 @@ def test_a_workbook_of_the_same_tables_is_read_back_not_written_again(tmp_path, 
     assert CalamineWorkbook.from_path(str(tmp_path / "d.xlsx")).sheet_names[1] == "4 商品：高退商品 TOP20"
     uncached = tables_module.build_workbook(executed, tmp_path / "e.xlsx", "月报")
     assert CalamineWorkbook.from_path(str(uncached)).sheet_names == CalamineWorkbook.from_path(str(first)).sheet_names
+
+
+def test_table_data_cells_are_what_jsonable_makes_of_them():
+    import numpy as np
+
+    from returns_kit.core.jsonable import jsonable
+
+    frame = pd.DataFrame({
+        "pay_time": pd.to_datetime(["2026-10-01", "2026-10-01 12:30:05", None], format="mixed"),
+        "rate": [1.5, np.nan, np.inf], "flag": [True, False, True],
+        "name": pd.array(["a", None, "c"], dtype="string[pyarrow]"), "ids": [["1", "2"], None, np.nan],
+        "n": [1, 2, 3], "maybe": pd.array([1, None, 3], dtype="Int64")})
+    rows = display.table_data(frame, extra_ids=False)["rows"]
+    assert rows == [["2026-10-01", 1.5, True, "a", ["1", "2"], 1, 1],
+                    ["2026-10-01 12:30:05", None, False, None, None, 2, None],
+                    [None, None, True, "c", None, 3, 3]]
+    assert rows == jsonable([list(r) for r in frame.itertuples(index=False)])  # cell by cell, as before
+    assert display.table_data(frame, [], extra_ids=False)["rows"] == [[], [], []]
+    aware = frame.assign(pay_time=frame["pay_time"].dt.tz_localize("Asia/Shanghai"))
+    assert [r[0] for r in display.table_data(aware, ["pay_time"], extra_ids=False)["rows"]] == [
+        "2026-10-01", "2026-10-01 12:30:05", None]

@@ -6,8 +6,8 @@ each:
 1. :mod:`.params` — checks the ``-p NAME=VALUE`` parameters against the notebooks' ``parameters``
    cells (:func:`validate_params`: unknown names, wrong types and secret-looking names are
    refused);
-2. ingests ``data/raw`` first (:func:`returns_kit.io.ingest`), so bad input fails (exit 2) before
-   any notebook runs;
+2. ingests ``data/raw`` first (:func:`returns_kit.io.ingest`, in a process of its own when the
+   cache is not current), so bad input fails (exit 2) before any notebook runs;
 3. :mod:`.execute` — executes the chapters with papermill, one worker process per core, each
    keeping its kernel (namespace reset) from chapter to chapter, into this run's own folder,
    which becomes ``reports/<month>/_run/`` (:func:`execute_chapters`; kernel ``python3`` = this
@@ -17,9 +17,10 @@ each:
    the numbers the page shows (:func:`collect_sections`);
 5. :mod:`.render` — combines the executed notebooks into one HTML with a table of contents, no
    code and no metrics sections (:func:`render_html`; template ``returns_kit/templates/rk_report``:
-   no request to any other host, phone-friendly CSS); :mod:`.tables` collects every table the
-   notebooks displayed, and the chapters' drill-down sheets, for ``tables.xlsx``
-   (:func:`collect_tables`);
+   no request to any other host, phone-friendly CSS); meanwhile, in a process of its own,
+   :mod:`.tables` collects every table the notebooks displayed, and the chapters' drill-down
+   sheets, into ``tables.xlsx`` (:func:`collect_tables`, read back from the cache when the tables
+   are those of an earlier run);
 6. :mod:`.run` — writes ``metrics.json``, ``tables.xlsx`` and ``index.html`` atomically
    (:func:`write_report`).
 

@@ -21,6 +21,7 @@ Usage::
     python benchmarks/bench_report.py                     # sample month, jobs 1 and 2
     python benchmarks/bench_report.py --orders 100000     # 0.1× the benchmark month
     python benchmarks/bench_report.py --no-save           # print only
+    python benchmarks/bench_report.py --jobs 2 --against ../before   # and an older checkout, same run
 
 Results: ``benchmarks/results/report-<time>.md`` and ``.json``.
 """
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -74,9 +76,12 @@ def tree_peak(proc: "subprocess.Popen", interval: float = 0.1) -> dict:
     return peak
 
 
-def run_report(work: Path, raw: Path, external: Path, jobs: int, cold: bool) -> dict:
-    """One ``returns-kit report`` process; wall time, peak tree memory and the run's timings."""
-    processed, out = work / "processed", work / f"reports-j{jobs}"
+def run_report(work: Path, raw: Path, external: Path, jobs: int, cold: bool, code: Path = ROOT) -> dict:
+    """One ``returns-kit report`` process of the kit in ``code`` (this checkout, or another one
+    to compare with: its package and its notebooks; the same conf); wall time, peak tree memory
+    and the run's timings."""
+    label = "" if code == ROOT else "-" + code.name
+    processed, out = work / f"processed{label}", work / f"reports-j{jobs}{label}"
     if cold:
         shutil.rmtree(processed, ignore_errors=True)
     conf = work / "conf"
@@ -86,9 +91,10 @@ def run_report(work: Path, raw: Path, external: Path, jobs: int, cold: bool) -> 
         (conf / "local" / "salt.txt").write_text("bench-salt\n", encoding="utf-8")
     cmd = [sys.executable, "-m", "returns_kit", "report", "--month", MONTH, "--raw", str(raw),
            "--external", str(external), "--processed", str(processed), "--out", str(out), "--conf", str(conf),
-           "--notebooks", str(ROOT / "notebooks"), "--jobs", str(jobs), "--no-progress", "--timeout", "3600"]
+           "--notebooks", str(code / "notebooks"), "--jobs", str(jobs), "--no-progress", "--timeout", "3600"]
+    env = {**os.environ, "PYTHONPATH": str(code)}  # the kernels import the same package as the runner
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, cwd=code, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak: dict = {}
     sampler = threading.Thread(target=lambda: peak.update(tree_peak(proc)), daemon=True)
     sampler.start()
@@ -99,7 +105,8 @@ def run_report(work: Path, raw: Path, external: Path, jobs: int, cold: bool) -> 
         raise SystemExit(f"report failed (exit {proc.returncode}):\n{stderr[-3000:]}")
     metrics = json.loads((out / MONTH / "metrics.json").read_text(encoding="utf-8"))
     run = metrics["run"]
-    return {"jobs": jobs, "cold": cold, "wall_s": round(wall, 2), "peak_tree_mb": round(peak.get("rss_mb", 0)),
+    return {"code": "this checkout" if code == ROOT else str(code), "jobs": jobs, "cold": cold,
+            "wall_s": round(wall, 2), "peak_tree_mb": round(peak.get("rss_mb", 0)),
             "seconds": {k: round(v, 2) for k, v in run["seconds"].items()},
             "chapter_seconds": run["chapter_seconds"]}
 
@@ -139,13 +146,14 @@ def data(args: argparse.Namespace) -> tuple[str, Path, Path]:
 def markdown(what: str, runs: list[dict], base: dict, info: dict) -> str:
     lines = [f"# report benchmark — {datetime.now():%Y-%m-%d %H:%M:%S}", "",
              f"Data: {what}; report of {MONTH}. Machine: " + ", ".join(f"{k} {v}" for k, v in info.items()), "",
-             "| run | jobs | wall s | ingest s | chapters s | render s | peak tree MB | wall / floor |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "| code | run | jobs | wall s | ingest s | chapters s | render s | peak tree MB | wall / floor |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     fl = base.get("wall_s")
     for r in runs:
         s = r["seconds"]
         kind = "cold" if r["cold"] else "warm"
-        lines.append(f"| {kind} | {r['jobs']} | {r['wall_s']:.1f} | {s.get('ingest', 0):.1f} | "
+        lines.append(f"| {r.get('code', 'this checkout')} | {kind} | {r['jobs']} | {r['wall_s']:.1f} | "
+                     f"{s.get('ingest', 0):.1f} | "
                      f"{s.get('chapters', 0):.1f} | {s.get('render', 0):.1f} | {r['peak_tree_mb']:,} | "
                      + (f"{r['wall_s'] / fl:.1f}×" if fl else "n/a") + " |")
     if fl:
@@ -154,7 +162,11 @@ def markdown(what: str, runs: list[dict], base: dict, info: dict) -> str:
         lines += ["", f"Floor ({reader}, all text, same files, same run): {fl:.2f} s, "
                       f"peak {base.get('peak_rss_mb', 0):,.0f} MB."]
     chapters = sorted({c for r in runs for c in r["chapter_seconds"]})
-    lines += ["", "| chapter | " + " | ".join(f"{'cold' if r['cold'] else 'warm'} j{r['jobs']}" for r in runs) + " |",
+    def head(r: dict) -> str:
+        return (f"{'cold' if r['cold'] else 'warm'} j{r['jobs']}"
+                + ("" if r.get("code", "this checkout") == "this checkout" else " (other)"))
+
+    lines += ["", "| chapter | " + " | ".join(head(r) for r in runs) + " |",
               "|---|" + "---:|" * len(runs)]
     for c in chapters:
         lines.append(f"| {c} | " + " | ".join(f"{r['chapter_seconds'].get(c, 0):.1f}" for r in runs) + " |")
@@ -166,6 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--orders", type=int, default=0,
                     help="benchmark month of this many sub-orders (default: the sample)")
     ap.add_argument("--jobs", default="1,2", help="comma list of --jobs values to compare")
+    ap.add_argument("--against", type=Path, default=None,
+                    help="another checkout of the kit (e.g. a git worktree of an older commit) run "
+                         "on the same data in the same run, before this one each time")
     ap.add_argument("--no-save", action="store_true")
     args = ap.parse_args(argv)
     import bench_ingest
@@ -177,9 +192,10 @@ def main(argv: list[str] | None = None) -> int:
     runs = []
     for jobs in (int(j) for j in args.jobs.split(",")):
         for cold in (True, False):
-            runs.append(run_report(work, raw, external, jobs, cold))
-            print(f"jobs {jobs} {'cold' if cold else 'warm'}: {runs[-1]['wall_s']:.1f} s, "
-                  f"peak {runs[-1]['peak_tree_mb']:,} MB", flush=True)
+            for code in ([args.against.resolve()] if args.against else []) + [ROOT]:
+                runs.append(run_report(work, raw, external, jobs, cold, code))
+                print(f"{runs[-1]['code']}: jobs {jobs} {'cold' if cold else 'warm'}: {runs[-1]['wall_s']:.1f} s, "
+                      f"peak {runs[-1]['peak_tree_mb']:,} MB", flush=True)
     text = markdown(what, runs, base, bench_ingest.machine_info())
     print(text)
     if not args.no_save:

@@ -112,7 +112,7 @@ def _setup(workspace, conf=None, processed=None):
 
 def test_a_new_kernel_reads_the_context_and_chapters_the_report_kept(workspace, report, monkeypatch):
     _, _, metrics = report
-    kept = list((workspace / "processed" / STORE_DIR / "2026-10").glob("*/ch3_breakdown.pickle"))
+    kept = list((workspace / "processed" / STORE_DIR / "2026-10").glob("*/ch3_breakdown.*.pickle"))
     assert kept, "the report's run kept chapter 3"
 
     def must_not_run(*args, **kwargs):
@@ -127,6 +127,18 @@ def test_a_new_kernel_reads_the_context_and_chapters_the_report_kept(workspace, 
     assert section and {key: metrics[key] for key in section} == section  # what the page showed
     assert ctx.monitoring.month == "2026-10"
     assert "data" not in vars(ctx) and "outcomes" not in vars(ctx)  # the kernel read no table
+
+
+def test_a_notebook_that_changes_the_settings_gets_its_own_results(workspace, report, monkeypatch):
+    calls = []
+    real = ch3_breakdown.daily
+    monkeypatch.setattr(ch3_breakdown, "daily", lambda *a, **k: calls.append(1) or real(*a, **k))
+    ctx = _setup(workspace)
+    kept = ch3_breakdown.build(ctx)
+    assert calls == []  # the report's object
+    ctx.settings["min_orders"] = kept.min_orders + 7
+    changed = ch3_breakdown.build(ctx)
+    assert calls == [1] and changed.min_orders == kept.min_orders + 7
 
 
 def test_a_changed_setting_computes_the_month_again(workspace, report, tmp_path, monkeypatch):

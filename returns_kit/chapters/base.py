@@ -61,17 +61,15 @@ class Chapter:
 
 
 def kept(build: Callable[[Any], C]) -> Callable[[Any], C]:
-    """A chapter's ``build(ctx)``, its object kept in the context's store when it has one: the
-    chapter is a pure function of the context, so a run on the same inputs (same files, settings
-    and kit) reads the object back instead of computing it again (:mod:`returns_kit.core.store`).
-    A context without a store (``Context.of`` in a test) always computes."""
+    """A chapter's ``build(ctx)``, its object kept through :meth:`Context.keep
+    <returns_kit.chapters.context.Context.keep>`: the chapter is a pure function of the context,
+    so a run on the same inputs (same files, settings and kit) reads the object back instead of
+    computing it again (:mod:`returns_kit.core.store`).  A context without a store
+    (``Context.of`` in a test) always computes."""
     name = build.__module__.rpartition(".")[2]
 
     @wraps(build)
     def build_kept(ctx: Any) -> C:
-        store = getattr(ctx, "store", None)
-        if store is None:
-            return build(ctx)
-        return store.get(name, lambda: build(ctx))
+        return ctx.keep(name, lambda: build(ctx))
 
     return build_kept

@@ -12,6 +12,7 @@ optional input.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -45,9 +46,7 @@ def _kept(compute: Callable[["Context"], Any]) -> cached_property:
     (a report run, a notebook's ``setup``), once per inputs: read back by every later kernel
     and run until an input, a setting or the kit changes."""
     def get(self: "Context") -> Any:
-        if self.store is None:
-            return compute(self)
-        return self.store.get(compute.__name__, lambda: compute(self))
+        return self.keep(compute.__name__, lambda: compute(self))
 
     get.__name__, get.__doc__ = compute.__name__, compute.__doc__
     return cached_property(get)
@@ -81,6 +80,15 @@ class Context:
         if unknown:
             raise TypeError(f"unknown context input(s): {', '.join(unknown)}")
         self.__dict__.update(self.given)  # cached properties read their value from here first
+
+    def keep(self, name: str, compute: Callable[[], Any]) -> Any:
+        """``compute()``, or the result ``name`` kept in this context's store for the same
+        inputs and the same ``settings`` (a notebook that changes ``ctx.settings`` gets results
+        of its own settings, never those of the report's); no store → computed."""
+        if self.store is None:
+            return compute()
+        digest = hashlib.sha256(repr(sorted(self.settings.items())).encode()).hexdigest()[:12]
+        return self.store.get(f"{name}.{digest}", compute)
 
     def __repr__(self) -> str:
         loaded = self.__dict__

@@ -68,6 +68,12 @@ def test_a_store_that_cannot_be_written_still_gives_the_result(tmp_path):
     assert Store(blocker / "k").get("x", lambda: "value") == "value"
 
 
+def test_a_result_that_cannot_be_pickled_is_returned_not_kept(tmp_path):
+    value = {"rate": 0.5, "format": lambda x: f"{x:.1%}"}
+    assert Store(tmp_path).get("x", lambda: value) is value
+    assert not Store(tmp_path).path("x").exists()
+
+
 def test_only_the_newest_key_folders_of_a_group_are_kept(tmp_path):
     import time
 

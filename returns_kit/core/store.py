@@ -88,8 +88,8 @@ class Store:
         Computed once across processes: the one computing holds a lock on the name, and another
         process (a second kernel of the same report) that wants it meanwhile waits for the
         pickle instead of computing it too.  A pickle that cannot be read (cut off by a full
-        disk, say) is computed again; a folder that cannot be written costs speed, not the
-        result."""
+        disk, say) is computed again; a result that cannot be pickled, or a folder that cannot
+        be written, costs speed, not the result."""
         found = self._read(name)
         if found is not _MISSING:
             return found
@@ -101,9 +101,12 @@ class Store:
             if found is not _MISSING:
                 return found
             value = compute()
+            try:
+                data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:  # a result that cannot be pickled (it holds a lambda, say) is not kept
+                return value
             with contextlib.suppress(OSError):
-                atomic_write(self.path(name),
-                             lambda tmp: tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)))
+                atomic_write(self.path(name), lambda tmp: tmp.write_bytes(data))
             return value
 
     def _read(self, name: str) -> Any:

@@ -582,7 +582,7 @@ def test_run_report_writes_the_emitted_sections(tmp_path, monkeypatch, capsys):
     index = report.run_report(
         "2026-10", raw=tmp_path / "raw", external=tmp_path / "ext", processed=tmp_path / "p",
         out=tmp_path / "reports", conf=tmp_path / "conf",
-        notebooks=_run_report_notebooks(tmp_path / "nbs"), progress=False, timeout=120)
+        notebooks=_run_report_notebooks(tmp_path / "nbs"), progress=False, timeout=120, jobs=4)
     assert len(calls) == 1
     assert index == tmp_path / "reports" / "2026-10" / "index.html"
     expected = {"month": "2026-10",
@@ -591,7 +591,9 @@ def test_run_report_writes_the_emitted_sections(tmp_path, monkeypatch, capsys):
     raw = (index.parent / "metrics.json").read_text(encoding="utf-8")
     data = json.loads(raw)
     assert raw == json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
-    run_id = data.pop("run")["id"]
+    run = data.pop("run")
+    run_id = run["id"]
+    assert run["jobs"] == 2  # two chapters: two workers, though four were allowed
     assert data == expected and list(data) == list(expected)
     html = index.read_text(encoding="utf-8")
     assert f'<meta name="returns-kit-run" content="{run_id}"/>' in html

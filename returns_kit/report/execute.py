@@ -23,7 +23,7 @@ from ..errors import NotebookError
 from .params import chapter_number, read_notebook
 from .render import chapter_label
 
-__all__ = ["KERNEL_NAME", "chapter_seconds", "default_jobs", "execute_chapters", "kernel_warning"]
+__all__ = ["KERNEL_NAME", "chapter_seconds", "default_jobs", "execute_chapters", "kernel_warning", "worker_count"]
 
 KERNEL_NAME = "python3"  # resolves to this venv's interpreter when ipykernel is installed here
 
@@ -116,6 +116,12 @@ def default_jobs() -> int:
     except AttributeError:  # pragma: no cover - not Linux
         cores = os.cpu_count() or 1
     return max(1, min(4, cores))
+
+
+def worker_count(jobs: int | None, chapters: int) -> int:
+    """How many chapters a run executes at once: ``jobs`` (default :func:`default_jobs`), never
+    more than there are chapters."""
+    return max(1, min(jobs or default_jobs(), chapters))
 
 
 def _ipc_kernel_manager(folder: str) -> type:
@@ -292,7 +298,7 @@ def execute_chapters(
     outputs = [(workdir / source.name).resolve() for source in sources]
     failures: dict[int, str] = {}
     bar = tqdm(total=len(sources), desc="章节", unit="章", disable=not progress)
-    workers = max(1, min(jobs or default_jobs(), len(sources)))
+    workers = worker_count(jobs, len(sources))
     what = [f"第{chapter_number(source, position)}章 {source.name}" for position, source in enumerate(sources, 1)]
     tasks = [(sources[i], outputs[i], what[i], params[i], timeout, start_timeout, KERNEL_NAME)
              for i in range(len(sources))]

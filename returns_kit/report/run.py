@@ -24,7 +24,7 @@ from ..core.jsonable import jsonable
 from ..core.periods import months_of, parse_month
 from ..errors import InputError, NotebookError, ParameterError, ReturnsKitError
 from ..io import Dataset, cache_summary, ingest
-from .execute import chapter_seconds, default_jobs, execute_chapters, kernel_warning
+from .execute import chapter_seconds, execute_chapters, kernel_warning, worker_count
 from .params import discover_notebooks, validate_params
 from .render import NotebookWarning, render_html
 from .sections import collect_sections
@@ -247,7 +247,7 @@ def _render(run: _MonthRun, executed: list[Path], snapshot: dict[str, Any] | Non
             f"{path.name} emitted no metrics.json section (its last cell should call "
             "ch.emit()); metrics.json has none of its keys"
         )
-    metrics["run"] = {"id": run.run_id, "jobs": run.jobs or default_jobs(), "seconds": timings,
+    metrics["run"] = {"id": run.run_id, "jobs": worker_count(run.jobs, len(executed)), "seconds": timings,
                       "chapter_seconds": chapter_seconds(executed)}
 
     notice = None

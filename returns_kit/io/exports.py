@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
@@ -29,7 +28,7 @@ from ..config import get_salt
 from ..errors import ExportFormatError, InputError
 from ..model import ID, INT, MONEY, TEXT, TIME
 from .cells import ARROW_TYPES, R_HEADER_AGAIN, as_numpy_bool, any_true, clean, mask_column, parse, reason_of
-from .readers import RawColumns, file_type, read_csv_columns, read_excel_columns
+from .readers import ARROW_THREADS, RawColumns, file_type, read_csv_columns, read_excel_columns
 
 __all__ = [
     "KINDS", "KIND_ZH", "KIND_KEY", "DATA_SUFFIXES", "STR", "TIME_DTYPE", "QUARANTINE_COLUMNS",
@@ -315,10 +314,6 @@ def read_export(path: str | Path, *, salt: str | None = None
     return kind, frame, quarantine, raw.rows_read
 
 
-#: threads that clean and parse the columns of a file
-_COLUMN_THREADS = max(1, min(8, os.cpu_count() or 1))
-
-
 def _typed_column(kind: str, col: model.Column, raw: RawColumns, pos: int | None, n: int
                   ) -> tuple[pa.Array | None, pa.Array, pa.Array | None]:
     """``(cleaned text, values, bad)`` of one column: parsed as its kind, free text masked,
@@ -356,7 +351,7 @@ def _build_frame(kind: str, raw: RawColumns, mapping: dict[str, int], personal: 
     typed: dict[str, pa.Array] = {}
     # each column is cleaned and parsed on its own (Arrow's kernels run outside the GIL, so on
     # threads, all cores); which rows are rejected is then decided in column order
-    with ThreadPoolExecutor(max_workers=_COLUMN_THREADS) as pool:
+    with ThreadPoolExecutor(max_workers=ARROW_THREADS) as pool:
         prepared = list(pool.map(lambda col: _typed_column(kind, col, raw, mapping.get(col.name), n),
                                  KIND_COLUMNS[kind]))
     for col, (s, values, bad) in zip(KIND_COLUMNS[kind], prepared):

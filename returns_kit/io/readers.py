@@ -57,6 +57,9 @@ class RawColumns:
     rows_read: int
 
 
+#: threads for work on a file's columns in Arrow kernels, which run outside the GIL
+ARROW_THREADS = max(1, min(8, os.cpu_count() or 1))
+
 def file_type(path: str | Path) -> FileType:
     """:func:`~.sniff.sniff` with a missing or unreadable file as an InputError."""
     try:
@@ -200,7 +203,7 @@ def read_csv_columns(path: Path, wanted_for: Callable[[list[str]], list[int]],
         numbers = numbers[~np.isin(numbers, np.array([b[0] for b in broken], dtype=np.int64))]
     rows = numbers[1:]
     chunked = [table.column(f"f{i}") for i in wanted]
-    with ThreadPoolExecutor(max_workers=max(1, min(8, os.cpu_count() or 1))) as pool:  # copies, outside the GIL
+    with ThreadPoolExecutor(max_workers=ARROW_THREADS) as pool:  # copies, outside the GIL
         columns = dict(zip(wanted, pool.map(lambda c: c.combine_chunks().slice(1), chunked)))
     del chunked
     del table

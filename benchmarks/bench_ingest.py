@@ -973,7 +973,8 @@ def machine_info() -> dict:
             info["cpu"] = next((ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")), "?")
     except OSError:
         pass
-    for pkg in ("pandas", "numpy", "pyarrow", "python-calamine", "xlsxwriter", "polars", "fastexcel", "returns_kit"):
+    for pkg in ("pandas", "numpy", "pyarrow", "python-calamine", "xlsxwriter", "rustpy-xlsxwriter", "polars",
+                "fastexcel", "returns_kit"):
         try:
             info[pkg] = version(pkg)
         except Exception:

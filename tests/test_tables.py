@@ -70,6 +70,14 @@ def _sheet_xml(path, index):
         return z.read(f"xl/worksheets/sheet{index}.xml").decode("utf-8"), z.read("xl/styles.xml").decode("utf-8")
 
 
+def _cell_format(xml, styles, ref, kind=None):
+    """The number format of cell ``ref`` (asserting its type attribute ``t``)."""
+    cell = re.search(rf'<c r="{ref}" s="(\d+)"( t="(\w+)")?>', xml)
+    assert cell and cell.group(3) == kind, cell
+    xf = re.findall(r'<xf numFmtId="(\d+)"', styles.split("<cellXfs")[1])[int(cell.group(1))]
+    return dict(re.findall(r'<numFmt numFmtId="(\d+)" formatCode="([^"]+)"', styles)).get(xf, xf)
+
+
 def test_workbook_types_and_no_formulas(tmp_path):
     tables = collect_tables([_executed(tmp_path)])
     out = write_tables(tmp_path / "tables.xlsx", tables, "抖店退货分析月报 2026-10")
@@ -87,8 +95,9 @@ def test_workbook_types_and_no_formulas(tmp_path):
         xml, styles = _sheet_xml(out, index)
         assert "<f>" not in xml and "<f " not in xml  # not a single formula cell
     xml, styles = _sheet_xml(out, 2)
-    assert re.search(r'<c r="A2" s="\d+" t="s">', xml)  # the ID cell is a (shared) string
-    assert 'formatCode="0.0%"' in styles
+    assert _cell_format(xml, styles, "A2", "inlineStr") == "@"  # the ID cell is a string, formatted as text
+    assert _cell_format(xml, styles, "D2") == "0.0%" and _cell_format(xml, styles, "E2") == "#,##0.00"
+    assert '<pane ySplit="1" topLeftCell="A2"' in xml and '<autoFilter ref="A1:G3"/>' in xml
     toc = book.get_sheet_by_name("目录").to_python()
     assert toc[0][0] == "抖店退货分析月报 2026-10" and toc[3][:2] == ["3 商品：高退商品 TOP20", 3]
 
@@ -133,3 +142,17 @@ def test_table_data_cells_are_what_jsonable_makes_of_them():
     aware = frame.assign(pay_time=frame["pay_time"].dt.tz_localize("Asia/Shanghai"))
     assert [r[0] for r in display.table_data(aware, ["pay_time"], extra_ids=False)["rows"]] == [
         "2026-10-01", "2026-10-01 12:30:05", None]
+
+
+def test_a_numeric_column_with_a_text_cell_keeps_each_cell_and_repeated_headers_stay_apart(tmp_path):
+    from returns_kit.report.tables import SheetTable
+
+    table = SheetTable(3, "混合", [{"key": "a", "label": "退款率", "kind": "percent"},
+                                   {"key": "b", "label": "退款率", "kind": "number"},
+                                   {"key": "c", "label": "标签", "kind": "text"}],
+                       [[0.25, 3, ["尺码", "=色差"]], ["—", None, True], [None, 7, None]], sheet="3 混合")
+    out = write_tables(tmp_path / "t.xlsx", [table], "月报")
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("3 混合").to_python()
+    assert rows == [["退款率", "退款率 (2)", "标签"], [0.25, 3, "尺码、=色差"], ["—", "", "是"], ["", 7, ""]]
+    xml, styles = _sheet_xml(out, 2)
+    assert _cell_format(xml, styles, "A2") == "0.0%" and _cell_format(xml, styles, "A3", "inlineStr") == "0.0%"

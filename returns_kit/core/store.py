@@ -41,7 +41,7 @@ LOCK_WAIT_SECONDS = 1800.0
 _MISSING = object()
 
 _PACKAGE = Path(__file__).resolve().parent.parent
-_LIBRARIES = ("pandas", "numpy", "pyarrow", "scipy", "statsmodels", "scikit-learn", "jieba")
+_LIBRARIES = ("pandas", "numpy", "pyarrow", "scipy", "statsmodels", "scikit-learn", "jieba", "rustpy-xlsxwriter")
 
 
 @lru_cache(maxsize=1)

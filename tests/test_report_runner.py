@@ -743,3 +743,41 @@ def test_font_subsets_are_kept_and_read_back_byte_for_byte(tmp_path, monkeypatch
     for text in ("月报", "退款率", "品退"):
         fonts.cjk_font_face(set(text), tmp_path)
     assert len(list(tmp_path.glob("*.woff2"))) == 2
+
+
+def _chart_png(color: str) -> bytes:
+    import io
+
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(3, 2), dpi=60)
+    ax.bar(["a", "b"], [1, 2], color=color)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def test_compressed_charts_are_kept_for_the_next_render_and_pruned(tmp_path, monkeypatch):
+    from returns_kit.report import render
+
+    def page(*pngs):
+        return "".join(f'<img src="data:image/png;base64,{base64.b64encode(p).decode()}"/>' for p in pngs)
+
+    red, blue = _chart_png("red"), _chart_png("blue")
+    cache = tmp_path / "charts" / "2026-10"
+    fresh, only_blue = render.compress_images(page(red, blue)), render.compress_images(page(blue))
+    first = render.compress_images(page(red, blue), cache_dir=cache)
+    assert first == fresh and len(list(cache.glob("*.png"))) == 2
+    png = base64.b64decode(re.search(r"base64,([^\"]+)", first).group(1))
+    assert png[25] == 3  # a palette PNG
+
+    def refuse(data):
+        raise AssertionError("compressed again")
+
+    monkeypatch.setattr(render, "compress_png", refuse)
+    assert render.compress_images(page(red, blue), cache_dir=cache) == fresh  # read back
+    assert render.compress_images(page(blue), cache_dir=cache) == only_blue
+    assert len(list(cache.glob("*.png"))) == 1  # the chart the page no longer shows is gone
+    with pytest.raises(AssertionError, match="compressed again"):
+        render.compress_images(page(red), cache_dir=cache)

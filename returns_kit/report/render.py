@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import html as html_lib
 import io
 import logging
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..core.files import atomic_write_bytes
 from ..core.mime import METRICS_MIME, TABLE_MIME
 from ..errors import ReportRenderError
 from ..fonts import cjk_font_face, page_text_chars
@@ -254,20 +256,54 @@ def compress_png(data: bytes) -> bytes:
     return out if len(out) < len(data) else data
 
 
-def compress_images(html: str, pool: Any = None) -> str:
+#: bump when :func:`compress_png` changes, so kept charts are made again
+PNG_CACHE_VERSION = 1
+
+
+def _png_key(data: bytes) -> str:
+    from PIL import __version__ as pillow
+
+    return hashlib.sha256(f"{PNG_CACHE_VERSION}|{pillow}|".encode() + data).hexdigest()[:32]
+
+
+def compress_images(html: str, pool: Any = None, cache_dir: str | os.PathLike | None = None) -> str:
     """Every inline chart of ``html`` through :func:`compress_png` (the page is read on phones
-    over mobile data); on the threads of ``pool`` when given (Pillow works outside the GIL)."""
+    over mobile data); on the threads of ``pool`` when given (Pillow works outside the GIL).
+
+    ``cache_dir``: a folder of one page's compressed charts, by the digest of the chart
+    (matplotlib draws the same chart of the same data byte for byte): a chart of the last render
+    is read back, not compressed again, and charts the page no longer shows are removed."""
     found = list(_PNG.finditer(html))
-    if not found:
+    if not found and cache_dir is None:
         return html
     originals = [base64.b64decode(m.group(1)) for m in found]
-    small = list(pool.map(compress_png, originals)) if pool is not None else [compress_png(d) for d in originals]
+    folder = Path(cache_dir) if cache_dir is not None else None
+    if folder is not None:
+        with contextlib.suppress(OSError):
+            folder.mkdir(parents=True, exist_ok=True)
+    keys = [_png_key(d) for d in originals] if folder is not None else [None] * len(originals)
+
+    def small(data: bytes, key: str | None) -> bytes:
+        kept = folder / f"{key}.png" if folder is not None else None
+        if kept is not None:
+            with contextlib.suppress(OSError):
+                return kept.read_bytes()
+        out = compress_png(data)
+        if kept is not None:
+            with contextlib.suppress(OSError):
+                atomic_write_bytes(kept, out)
+        return out
+
+    done = list(pool.map(small, originals, keys)) if pool is not None else list(map(small, originals, keys))
+    if folder is not None:
+        with contextlib.suppress(OSError):
+            for old in set(folder.glob("*.png")) - {folder / f"{k}.png" for k in keys}:
+                old.unlink(missing_ok=True)
     parts, at = [], 0
-    for m, data in zip(found, small):
+    for m, data in zip(found, done):
         parts += [html[at:m.start()], "data:image/png;base64,", base64.b64encode(data).decode("ascii")]
         at = m.end()
     return "".join(parts) + html[at:]
-
 
 
 class _DropAltTextNotice(logging.Filter):
@@ -299,6 +335,22 @@ def _exporter():
         extra_template_basedirs=[str(TEMPLATES_DIR)],
         log=logger,
     )
+
+
+def warm_up() -> None:
+    """Load what a render needs (nbconvert and its templates, the HTML parser and its selectors,
+    Pillow, fontTools) ahead of it: the runner calls this on a thread while the chapters run,
+    so the page's render starts warm.  A failure here is left to the render to report."""
+    import nbformat
+    from fontTools import subset  # noqa: F401
+    from PIL import Image  # noqa: F401
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# 预热\n\n说明"),
+                nbformat.v4.new_code_cell("x", outputs=[nbformat.v4.new_output(
+                    "display_data", data={"text/html": "<table><tr><td>1</td></tr></table>", "text/plain": "1"})])]
+    with contextlib.suppress(Exception):
+        _exporter().from_notebook_node(nb, resources={"metadata": {"name": "warm-up", "path": str(Path.cwd())}})
 
 
 def check_self_contained(html: str) -> None:
@@ -339,12 +391,14 @@ def render_html(
     notice: str | None = None,
     run_id: str | None = None,
     font_cache: str | os.PathLike | None = None,
+    image_cache: str | os.PathLike | None = None,
 ) -> str:
     """Render executed chapter notebooks as ONE self-contained HTML page.
 
     ``run_id`` is written as ``<meta name="returns-kit-run">``: the run that made the page,
     the same id ``metrics.json`` records under ``run``; ``font_cache`` a folder where font
-    subsets are kept for the next render of the same characters.
+    subsets are kept for the next render of the same characters, ``image_cache`` one where this
+    page's compressed charts are kept for its next render (:func:`compress_images`).
 
     ``notice`` (a re-rendered closed month's changes) goes under the subtitle.  No code and no
     prompts; tagged plumbing cells removed; stderr/error outputs dropped (they
@@ -380,7 +434,7 @@ def render_html(
     # the font subset (the page's characters) and the charts are independent: at once
     with ThreadPoolExecutor(max_workers=3) as pool:
         face = pool.submit(cjk_font_face, page_text_chars(html), font_cache)
-        html = compress_images(html, pool)
+        html = compress_images(html, pool, image_cache)
         if face.result() is not None:
             html = html.replace("</head>", face.result() + "</head>", 1)
     check_self_contained(html)

@@ -9,6 +9,7 @@ import os
 import secrets
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from ..errors import InputError, NotebookError, ParameterError, ReturnsKitError
 from ..io import Dataset, cache_summary, ingest
 from .execute import chapter_seconds, execute_chapters, kernel_warning, worker_count
 from .params import discover_notebooks, validate_params
-from .render import NotebookWarning, render_html
+from .render import NotebookWarning, render_html, warm_up
 from .sections import collect_sections
 from .index import write_index
 from .snapshots import changes_text, compare, keep_snapshot, load_snapshot
@@ -113,6 +114,8 @@ RUN_DIR = "_run"
 FONT_CACHE_DIR = "fonts"
 #: where the ``tables.xlsx`` of kept tables are (beside the Parquet cache)
 TABLES_CACHE_DIR = "workbooks"
+#: where each month's page keeps its compressed charts, ``charts/<month>`` (beside the Parquet cache)
+CHART_CACHE_DIR = "charts"
 
 
 def _beside(fn: Any, *args: Any) -> Any:
@@ -181,6 +184,7 @@ class _MonthRun:
     jobs: int | None
     font_cache: Path
     tables_cache: Path
+    chart_cache: Path
     timings: dict[str, float] = field(default_factory=dict)
     run_id: str = field(default_factory=new_run_id)
 
@@ -209,8 +213,9 @@ def _render_month(run: _MonthRun) -> Path:
 
 
 def _execute_and_render(run: _MonthRun, own: Path) -> tuple[str, dict[str, Any], Path]:
-    """Execute the chapters into ``own``, then render the page while ``tables.xlsx`` is written
-    in a process of its own (into a temp file of the month's folder, returned)."""
+    """Execute the chapters into ``own`` (the renderer loading on a thread meanwhile), then render
+    the page while ``tables.xlsx`` is written in a process of its own (into a temp file of the
+    month's folder, returned)."""
     problem = kernel_warning()
     if problem:
         _print_warning(problem)
@@ -218,9 +223,12 @@ def _execute_and_render(run: _MonthRun, own: Path) -> tuple[str, dict[str, Any],
     snapshot = load_snapshot(run.month_dir)
     timings = run.timings
     started = time.perf_counter()
+    warming = threading.Thread(target=warm_up, name="returns-kit render warm-up", daemon=True)
+    warming.start()  # this process only waits while the chapters run: load the renderer meanwhile
     executed = execute_chapters(run.notebooks, run.params, own, timeout=run.timeout, progress=run.progress,
                                 jobs=run.jobs)
     timings["chapters"] = time.perf_counter() - started
+    warming.join()
     started = time.perf_counter()
     workbook = run.month_dir / f".{TABLES_NAME}.{run.run_id}.tmp"
     finish_tables = _beside(build_workbook, executed, workbook, REPORT_TITLE.format(month=run.month),
@@ -268,6 +276,7 @@ def _render(run: _MonthRun, executed: list[Path], snapshot: dict[str, Any] | Non
         notice=notice,
         run_id=run.run_id,
         font_cache=run.font_cache,
+        image_cache=run.chart_cache,
     )
     for item in found:
         _print_warning(str(item))
@@ -329,7 +338,8 @@ def run_report(
     with exclusive_lock(month_dir / ".lock", f"the {month} report in {month_dir}"):
         index = _render_month(_MonthRun(month, month_dir, nb_paths, per_nb, timeout, progress, jobs,
                                         font_cache=Path(processed) / FONT_CACHE_DIR,
-                                        tables_cache=Path(processed) / TABLES_CACHE_DIR, timings=timings))
+                                        tables_cache=Path(processed) / TABLES_CACHE_DIR,
+                                        chart_cache=Path(processed) / CHART_CACHE_DIR / month, timings=timings))
     if update_index:
         write_months_index(out, processed)
     return index

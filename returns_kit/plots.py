@@ -14,6 +14,13 @@ Example (in a chapter notebook)::
 
 from __future__ import annotations
 
+import hashlib
+import pickle
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
 import matplotlib
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
@@ -42,6 +49,7 @@ __all__ = [
     "cjk_font_file",
     "missing_glyphs",
     "theme",
+    "keep_charts",
     "rate_bars",
     "share_bars",
     "status_bars",
@@ -104,10 +112,87 @@ PALETTE = ["#4c72b0", "#dd8452", "#8c8c8c", "#c44e52", "#55a868"]  # finished, i
 _PCT = mticker.PercentFormatter(xmax=1.0, decimals=0)
 
 
+#: the attribute a chart helper's figure carries: the digest of the call that drew it
+CHART_KEY = "_returns_kit_chart"
+
+
+def _stamped(draw: Callable[..., Any]) -> Callable[..., Any]:
+    """A chart helper whose figure carries the digest of its call (the helper and its
+    arguments), and is marked not stale: any change made to it afterwards marks it stale again.
+    :func:`keep_charts` keeps the image of a figure so stamped and unchanged."""
+    @wraps(draw)
+    def stamped(*args: Any, **kwargs: Any) -> Any:
+        drawn = draw(*args, **kwargs)
+        fig = getattr(drawn, "figure", drawn)
+        try:
+            call = pickle.dumps((draw.__module__, draw.__qualname__, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # an argument that cannot be pickled: the chart is drawn every time
+            return drawn
+        setattr(fig, CHART_KEY, hashlib.sha256(call).hexdigest())
+        fig.stale = False
+        return drawn
+
+    return stamped
+
+
+def _drawing_settings() -> bytes:
+    """What else decides a chart's pixels: matplotlib's version and settings, and the CJK font file."""
+    try:
+        font: Any = cjk_font_file()
+        stat = Path(font[0]).stat()
+        font = (*font, stat.st_size, stat.st_mtime_ns)
+    except Exception:  # no CJK font (the chart says so in its own warnings)
+        font = None
+    return repr((matplotlib.__version__, sorted((k, repr(v)) for k, v in matplotlib.rcParams.items()),
+                 font)).encode()
+
+
+def keep_charts(store: Any, formatter: Any = None) -> None:
+    """In a kernel: the PNG of a chart drawn by a helper of this module, unchanged since (its
+    figure not stale), is kept in ``store`` (:class:`~returns_kit.core.store.Store`) under the
+    digest of the call, the drawing settings and the font; the next kernel that shows the same
+    chart of the same data reads the image back instead of rendering it again (about 0.4 s a
+    chart), byte for byte what the renderer gave.  Any other figure is rendered as usual.
+
+    ``formatter``: IPython's ``image/png`` formatter (default: this kernel's); it must already
+    render figures (matplotlib's inline backend registers that).  Called again, it keeps the
+    charts in the new ``store``."""
+    from matplotlib.figure import Figure
+
+    if formatter is None:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        if shell is None:
+            return
+        formatter = shell.display_formatter.formatters["image/png"]
+    try:
+        current = formatter.lookup_by_type(Figure)
+    except KeyError:  # the backend (matplotlib's inline one registers the renderer) not loaded yet
+        plt.switch_backend(matplotlib.get_backend())
+        try:
+            current = formatter.lookup_by_type(Figure)
+        except KeyError:
+            return
+    render = getattr(current, "rendered_by", current)
+
+    def kept(fig: Figure) -> Any:
+        key = getattr(fig, CHART_KEY, None)
+        if key is None or fig.stale:
+            return render(fig)
+        digest = hashlib.sha256(key.encode() + repr(getattr(render, "keywords", None)).encode()
+                                + _drawing_settings()).hexdigest()[:32]
+        return store.get(f"chart.{digest}", lambda: render(fig))
+
+    kept.rendered_by = render  # type: ignore[attr-defined]
+    formatter.for_type(Figure, kept)
+
+
 def _label_of(col: str) -> str:
     return LABELS.get(col, col)
 
 
+@_stamped
 def rate_bars(table: pd.DataFrame, label: str, rate: str = "refund_rate", low: str = "ci_low",
               high: str = "ci_high", overall: float | None = None, title: str = ""):
     """Horizontal bars of a rate per segment with its 95% interval as error bars."""
@@ -126,6 +211,7 @@ def rate_bars(table: pd.DataFrame, label: str, rate: str = "refund_rate", low: s
     return ax
 
 
+@_stamped
 def share_bars(table: pd.DataFrame, label: str, value: str = "share", title: str = "",
                percent: bool = True):
     """Horizontal bars of a share (or an amount) per category, largest on top."""
@@ -143,6 +229,7 @@ def share_bars(table: pd.DataFrame, label: str, value: str = "share", title: str
     return ax
 
 
+@_stamped
 def status_bars(app_table: pd.DataFrame, title: str = ""):
     """Stacked bars: after-sales per 售后类型 split by status group (application view)."""
     setup_fonts()
@@ -159,6 +246,7 @@ def status_bars(app_table: pd.DataFrame, title: str = ""):
     return ax
 
 
+@_stamped
 def daily_trend(daily: pd.DataFrame, title: str = ""):
     """Paid sub-orders per day (bars) and the day's refund rate (line, right axis)."""
     setup_fonts()
@@ -175,6 +263,7 @@ def daily_trend(daily: pd.DataFrame, title: str = ""):
     return ax
 
 
+@_stamped
 def lines(frame: pd.DataFrame, x: str, ys: list[str], title: str = "", percent: bool = False):
     """One line per column in ``ys`` against ``x`` (dates shown as MM-DD)."""
     setup_fonts()
@@ -190,6 +279,7 @@ def lines(frame: pd.DataFrame, x: str, ys: list[str], title: str = "", percent: 
     return ax
 
 
+@_stamped
 def trend_with_baseline(rule: pd.DataFrame, title: str = ""):
     """A daily rate, its trailing baseline, and the days where the rule fired (red dots)."""
     setup_fonts()
@@ -205,6 +295,7 @@ def trend_with_baseline(rule: pd.DataFrame, title: str = ""):
     return ax
 
 
+@_stamped
 def event_clock_chart(days: pd.DataFrame, title: str = ""):
     """The event clock (:attr:`returns_kit.anomaly.Detection.event_days` of one event): the
     day's count as bars, the nowcast as a line, alert days red, "ongoing" days orange, days not
@@ -230,6 +321,7 @@ def _clock_finish(ax, days: pd.DataFrame, column: str, title: str):
     return ax
 
 
+@_stamped
 def cohort_clock_chart(days: pd.DataFrame, title: str = ""):
     """The cohort clock (:attr:`returns_kit.anomaly.Detection.cohort_days`): each pay-day's
     refund rate at equal age and its expected rate; alert days red; the days too young to
@@ -250,6 +342,7 @@ def cohort_clock_chart(days: pd.DataFrame, title: str = ""):
     return _clock_finish(ax, judged, "rate", title)
 
 
+@_stamped
 def before_after_bars(result: pd.DataFrame, title: str = ""):
     """Refund rate before/after for the treated and control groups, with 95% intervals."""
     setup_fonts()
@@ -271,6 +364,7 @@ def before_after_bars(result: pd.DataFrame, title: str = ""):
 
 # --- chapters 1 and 3: views side by side, promotions, weeks, lags, heatmap ----------------
 
+@_stamped
 def status_views_bars(views: pd.DataFrame, title: str = ""):
     """Two panels of stacked bars per 售后类型 × status group: the application view (left) and
     the cohort view (right), from :func:`returns_kit.metrics.views_by_type`.  Same x scale."""
@@ -300,6 +394,7 @@ def _promo_spans(promo_days: pd.DataFrame) -> list[tuple[str, pd.Timestamp, pd.T
     return sorted(spans, key=lambda s: s[1])
 
 
+@_stamped
 def promo_daily_trend(daily: pd.DataFrame, promo_days: pd.DataFrame | None = None, title: str = ""):
     """:func:`daily_trend` with the promotion periods of ``promo_days``
     (:func:`returns_kit.metrics.promotion_days`) shaded and named, peak days as dotted lines."""
@@ -319,6 +414,7 @@ def promo_daily_trend(daily: pd.DataFrame, promo_days: pd.DataFrame | None = Non
     return ax
 
 
+@_stamped
 def weekly_bars(weekly: pd.DataFrame, promo_days: pd.DataFrame | None = None, title: str = ""):
     """Refund rate per week with 95% intervals (:func:`returns_kit.metrics.weekly`); partial
     weeks are lighter and hatched, weeks with promotion days carry the promotion's name."""
@@ -349,6 +445,7 @@ def weekly_bars(weekly: pd.DataFrame, promo_days: pd.DataFrame | None = None, ti
     return ax
 
 
+@_stamped
 def lag_histogram(lags: pd.DataFrame, title: str = "", max_days: int = 30):
     """Histogram of days from 发货 to the first after-sale
     (:func:`returns_kit.metrics.ship_apply_lags`), one bar per day, median dashed; lags beyond
@@ -368,6 +465,7 @@ def lag_histogram(lags: pd.DataFrame, title: str = "", max_days: int = 30):
     return ax
 
 
+@_stamped
 def rate_heatmap(grid: pd.DataFrame, title: str = "", xlabel: str = "", ylabel: str = ""):
     """A rate grid (rows × columns, e.g. :func:`returns_kit.metrics.damage_matrix`) as a
     heatmap with the value in each cell; NaN cells (too few orders) are grey and blank."""
@@ -413,6 +511,7 @@ def _short(text: str, n: int = 10) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+@_stamped
 def product_region_heatmap(cells: pd.DataFrame, min_volume: int = 10, title: str = ""):
     """Refund rate of TOP products × provinces (:func:`returns_kit.anomaly.heatmap_table`).
 
@@ -436,6 +535,7 @@ def product_region_heatmap(cells: pd.DataFrame, min_volume: int = 10, title: str
     return ax
 
 
+@_stamped
 def trend_vs_band(trend: pd.DataFrame, band: dict | None = None, anomaly_dates=(),
                   title: str = ""):
     """Daily refund rate (thin) and the week's pooled rate (thick steps) of the month
@@ -478,6 +578,7 @@ def trend_vs_band(trend: pd.DataFrame, band: dict | None = None, anomaly_dates=(
     return ax
 
 
+@_stamped
 def funnel_chart(stages: pd.DataFrame, exits: pd.DataFrame | None = None, title: str = ""):
     """Order → refund funnel (:func:`returns_kit.anomaly.funnel`): centred bars, each with its
     count and share of paid; below, where the refunded sub-orders left
@@ -516,6 +617,7 @@ def funnel_chart(stages: pd.DataFrame, exits: pd.DataFrame | None = None, title:
     return ax
 
 
+@_stamped
 def diff_bars(frame: pd.DataFrame, x: str, y: str = "diff", title: str = "", money: bool = True):
     """Signed bars of a difference per ``x`` (e.g. 罗盘 − 本工具 per day): above zero in orange,
     below in blue, a missing value as no bar; dates shown as MM-DD."""
@@ -533,6 +635,7 @@ def diff_bars(frame: pd.DataFrame, x: str, y: str = "diff", title: str = "", mon
     return ax
 
 
+@_stamped
 def waterfall(steps: pd.DataFrame, start: tuple[str, float], end: tuple[str, float], title: str = ""):
     """A horizontal waterfall from ``start`` (label, last month's rate) through ``steps``
     (columns ``label``, ``contribution``: each segment's part of the change, top to bottom) to

@@ -186,3 +186,48 @@ def _chart_cases():
 @pytest.mark.parametrize("name", list(_chart_cases()))
 def test_chart_helpers_draw_chinese_without_warnings(name):
     assert_draws(*_chart_cases()[name])
+
+
+def test_kept_charts_are_read_back_only_for_the_same_call_unchanged_and_same_settings(tmp_path):
+    import pandas as pd
+    from IPython.core.formatters import PNGFormatter
+    from IPython.core.pylabtools import print_figure
+    from matplotlib.figure import Figure
+
+    from returns_kit.core.store import Store
+
+    renders = []
+
+    def render(fig):
+        renders.append(fig)
+        return print_figure(fig, "png", base64=True, bbox_inches="tight")
+
+    formatter = PNGFormatter()
+    formatter.for_type(Figure, render)
+    plots.keep_charts(Store(tmp_path), formatter)
+    table = pd.DataFrame({"name": ["a", "b"], "refund_rate": [0.1, 0.2], "ci_low": [0.05, 0.1],
+                          "ci_high": [0.15, 0.3]})
+
+    def shown(**changes):
+        ax = plots.rate_bars(table.assign(**changes), label="name", title="rates")
+        return ax, formatter(ax.figure)
+
+    try:
+        _, first = shown()
+        assert len(renders) == 1 and first.startswith("iVBOR")  # a base64 PNG
+        _, again = shown()
+        assert again == first and len(renders) == 1  # the same chart of the same data: read back
+        _, other = shown(refund_rate=[0.1, 0.25])
+        assert len(renders) == 2 and other != first  # other data: drawn
+        ax, _ = shown()
+        ax.set_title("changed after the helper")
+        changed = formatter(ax.figure)
+        assert len(renders) == 3 and changed != first  # changed since it was drawn: drawn again
+        with matplotlib.rc_context({"axes.facecolor": "#eeeeee"}):
+            _, grey = shown()
+        assert len(renders) == 4 and grey != first  # other settings: drawn
+        plots.keep_charts(Store(tmp_path / "other"), formatter)  # called again: one layer, new store
+        _, fresh = shown()
+        assert fresh == first and len(renders) == 5
+    finally:
+        plt.close("all")

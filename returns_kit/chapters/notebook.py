@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..plots import theme
+from ..plots import keep_charts, theme
 from .context import Context, build_context
 
 __all__ = ["setup", "folder_fingerprint"]
@@ -40,7 +40,8 @@ def setup(month: str, *, raw_dir: str | Path, external_dir: str | Path | None,
           processed_dir: str | Path, conf_dir: str | Path) -> Context:
     """Apply the chart theme (Chinese fonts, phone-sized figures) and load the month
     (:func:`~returns_kit.chapters.context.build_context`), or hand back the context this kernel
-    built for the same month and folders when none of their files changed since."""
+    built for the same month and folders when none of their files changed since.  Charts drawn
+    by :mod:`returns_kit.plots` are kept with the month's results (:func:`~returns_kit.plots.keep_charts`)."""
     theme()
     key = repr((month, *(str(Path(p).resolve()) if p is not None else None
                          for p in (raw_dir, external_dir, processed_dir, conf_dir))))
@@ -52,4 +53,6 @@ def setup(month: str, *, raw_dir: str | Path, external_dir: str | Path | None,
                         processed_dir=processed_dir, conf_dir=conf_dir, keep=(key, stamp))
     _LAST.clear()  # one month's context at a time
     _LAST[key] = (stamp, ctx)
+    if ctx.store is not None:
+        keep_charts(ctx.store)  # the charts of the same data are kept with the month's results
     return ctx

@@ -9,6 +9,7 @@ import re
 import shutil
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from returns_kit.chapters import ch3_breakdown, notebook
@@ -16,6 +17,7 @@ from returns_kit.chapters import context as context_module
 from returns_kit.chapters.context import STORE_DIR
 from returns_kit.core import store as store_module
 from returns_kit.core.jsonable import jsonable
+from returns_kit.core.mime import TABLE_MIME
 from returns_kit.core.store import Store, code_version, open_store, store_key
 from returns_kit.report import run_report
 
@@ -127,12 +129,18 @@ def test_a_new_kernel_reads_the_context_and_chapters_the_report_kept(workspace, 
     monkeypatch.setattr(context_module, "sub_order_outcomes", must_not_run)
     monkeypatch.setattr(ch3_breakdown, "daily", must_not_run)
     monkeypatch.setattr(context_module.anomaly, "detect", must_not_run)
+    monkeypatch.setattr(ch3_breakdown.Breakdown, "drilldowns", must_not_run)
     ctx = _setup(workspace)
     ch = ch3_breakdown.build(ctx)
     section = json.loads(json.dumps(jsonable(ch.metrics()), ensure_ascii=False))
     assert section and {key: metrics[key] for key in section} == section  # what the page showed
     assert ctx.monitoring.month == "2026-10"
+    executed = nbformat.read(report[0].parent / "_run" / "03_breakdown.ipynb", as_version=4)
+    shown = [o["data"][TABLE_MIME] for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])
+             if TABLE_MIME in o.get("data", {}) and '"drilldown": true' in o["data"][TABLE_MIME]]
+    assert len(shown) >= 2 and [sheet for _, _, sheet in ch.drilldown_sheets()] == shown  # the report's sheets
     assert "data" not in vars(ctx) and "outcomes" not in vars(ctx)  # the kernel read no table
+    assert "_returns_kit_keep" not in pickle.loads(pickle.dumps(ch)).__dict__  # the context is not pickled
 
 
 def test_a_notebook_that_changes_the_settings_gets_its_own_results(workspace, report, monkeypatch):

@@ -44,8 +44,22 @@ class Chapter:
         after-sale and sub-order IDs behind the rows of a ranking."""
         return []
 
+    def drilldown_sheets(self) -> list[tuple[str, int, str]]:
+        """:meth:`drilldowns` as ``(title, rows, JSON of the sheet's table data)``.  A chapter
+        built through :func:`kept` keeps them with its object (a month at the export limits has
+        160,000 drill-down rows, seconds of work), so a kept chapter hands back the sheets of
+        the object it was built as."""
+        def sheets() -> list[tuple[str, int, str]]:
+            return [(title, len(frame), json.dumps({**table_data(frame, columns, caption=title, extra_ids=False),
+                                                    "drilldown": True}, ensure_ascii=False, allow_nan=False))
+                    for title, frame, columns in self.drilldowns()]
+
+        keep = self.__dict__.get(_KEEP)
+        return keep(sheets) if keep is not None else sheets()
+
     def emit(self) -> None:
-        """Display :meth:`metrics` for the report runner (the notebook's last cell)."""
+        """Display :meth:`metrics` and the :meth:`drilldown_sheets` for the report runner (the
+        notebook's last cell)."""
         from IPython.display import display  # only inside a kernel
 
         section = jsonable(self.metrics())
@@ -54,22 +68,30 @@ class Chapter:
         # metrics.json keeps the order the chapter gives
         text = json.dumps(section, ensure_ascii=False, allow_nan=False)
         display({METRICS_MIME: text, "text/plain": f"metrics.json 第 {self.number} 章：{keys}"}, raw=True)
-        for title, frame, columns in self.drilldowns():
-            data = {**table_data(frame, columns, caption=title, extra_ids=False), "drilldown": True}
-            display({TABLE_MIME: json.dumps(data, ensure_ascii=False, allow_nan=False),
-                     "text/plain": f"tables.xlsx 明细：{title}（{len(frame):,} 行）"}, raw=True)
+        for title, rows, sheet in self.drilldown_sheets():
+            display({TABLE_MIME: sheet, "text/plain": f"tables.xlsx 明细：{title}（{rows:,} 行）"}, raw=True)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != _KEEP}  # the context's keeper is not pickled
+
+
+#: the attribute :func:`kept` gives a chapter object: how to keep what is derived from it
+_KEEP = "_returns_kit_keep"
 
 
 def kept(build: Callable[[Any], C]) -> Callable[[Any], C]:
     """A chapter's ``build(ctx)``, its object kept through :meth:`Context.keep
     <returns_kit.chapters.context.Context.keep>`: the chapter is a pure function of the context,
     so a run on the same inputs (same files, settings and kit) reads the object back instead of
-    computing it again (:mod:`returns_kit.core.store`).  A context without a store
-    (``Context.of`` in a test) always computes."""
+    computing it again (:mod:`returns_kit.core.store`), and so are its
+    :meth:`~Chapter.drilldown_sheets`.  A context without a store (``Context.of`` in a test)
+    always computes."""
     name = build.__module__.rpartition(".")[2]
 
     @wraps(build)
     def build_kept(ctx: Any) -> C:
-        return ctx.keep(name, lambda: build(ctx))
+        chapter = ctx.keep(name, lambda: build(ctx))
+        chapter.__dict__[_KEEP] = lambda compute: ctx.keep(f"{name}.drilldown_sheets", compute)
+        return chapter
 
     return build_kept

@@ -25,7 +25,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+import scipy  # its submodules load on first use: a kernel showing kept results never needs scipy.stats
 
 #: Effective degrees of freedom of the spread, per baseline day.  κ is a moment estimate over
 #: days whose expected counts differ (weekdays, volume swings) and whose wobble is not normal;
@@ -89,7 +89,7 @@ class Comparison:
         p = count_tail(o, e, self.variance)
         if not 0 < p < 1:
             return p
-        return float(stats.t.sf(stats.norm.isf(p), max(self.df * KAPPA_DF_SHARE, 1.0)))
+        return float(scipy.stats.t.sf(scipy.stats.norm.isf(p), max(self.df * KAPPA_DF_SHARE, 1.0)))
 
     @property
     def ratio(self) -> float:
@@ -108,12 +108,12 @@ def count_tail(observed: float, expected: float, variance: float) -> float:
     e, v, k = expected, variance, math.ceil(observed - 1e-9)
     if v > e * (1 + 1e-9):
         r = e * e / (v - e)
-        return float(stats.nbinom.sf(k - 1, r, r / (r + e)))
+        return float(scipy.stats.nbinom.sf(k - 1, r, r / (r + e)))
     if v >= e * (1 - 1e-9):
-        return float(stats.poisson.sf(k - 1, e))
+        return float(scipy.stats.poisson.sf(k - 1, e))
     q = max(v / e, 1e-9)             # n p = e, 1 − p = q
     n = max(round(e / (1 - q)), k)
-    return float(stats.binom.sf(k - 1, n, min(e / n, 1.0))) if n else 1.0
+    return float(scipy.stats.binom.sf(k - 1, n, min(e / n, 1.0))) if n else 1.0
 
 
 def estimate_kappa(observed, expected, rate=None) -> float:
@@ -158,4 +158,4 @@ def expected_false_alarms(expected, sd, lift: float, df: int) -> float:
     e = np.asarray(expected, dtype=float)
     s = np.asarray(sd, dtype=float)
     keep = (e > 0) & (s > 0)
-    return float(np.sum(stats.t.sf(lift * e[keep] / s[keep], max(df, 1))))
+    return float(np.sum(scipy.stats.t.sf(lift * e[keep] / s[keep], max(df, 1))))

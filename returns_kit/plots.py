@@ -76,6 +76,53 @@ FIGSIZE = (7.5, 4.2)  # inches: ~825 px wide at DPI, readable on a phone without
 DPI = 110
 
 
+#: what seaborn 0.13's ``set_theme(context="notebook", style="whitegrid", palette="deep")`` sets,
+#: in its order (``tests/test_plots.py`` checks it against seaborn): the report's kernels apply it
+#: without importing seaborn, and with it scipy.stats (about 1.5 s a kernel), which a kernel
+#: showing kept chapters never needs
+_NOTEBOOK_CONTEXT = {
+    "axes.linewidth": 1.25, "grid.linewidth": 1, "lines.linewidth": 1.5, "lines.markersize": 6,
+    "patch.linewidth": 1, "xtick.major.width": 1.25, "ytick.major.width": 1.25, "xtick.minor.width": 1,
+    "ytick.minor.width": 1, "xtick.major.size": 6, "ytick.major.size": 6, "xtick.minor.size": 4,
+    "ytick.minor.size": 4, "font.size": 12.0, "axes.labelsize": 12.0, "axes.titlesize": 12.0,
+    "xtick.labelsize": 11.0, "ytick.labelsize": 11.0, "legend.fontsize": 11.0, "legend.title_fontsize": 12.0,
+}
+_WHITEGRID_STYLE = {
+    "figure.facecolor": "white", "axes.labelcolor": ".15", "xtick.direction": "out", "ytick.direction": "out",
+    "xtick.color": ".15", "ytick.color": ".15", "axes.axisbelow": True, "grid.linestyle": "-",
+    "text.color": ".15", "font.family": "sans-serif",
+    "font.sans-serif": ["Arial", "DejaVu Sans", "Liberation Sans", "Bitstream Vera Sans", "sans-serif"],
+    "lines.solid_capstyle": "round", "patch.edgecolor": "w", "patch.force_edgecolor": True,
+    "image.cmap": "rocket", "xtick.top": False, "ytick.right": False, "axes.grid": True,
+    "axes.facecolor": "white", "axes.edgecolor": ".8", "grid.color": ".8", "axes.spines.left": True,
+    "axes.spines.bottom": True, "axes.spines.right": True, "axes.spines.top": True, "xtick.bottom": False,
+    "ytick.left": False,
+}
+_DEEP = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C", "#CCB974",
+         "#64B5CD"]
+_DEEP6 = ["#4C72B0", "#55A868", "#C44E52", "#8172B3", "#CCB974", "#64B5CD"]
+
+
+def _seaborn_theme(context: str, font_scale: float, rc: dict) -> None:
+    """``sns.set_theme(context=context, style="whitegrid", font_scale=font_scale, rc=rc)``:
+    the kit's own copy of its settings for the report's context, seaborn itself for any other."""
+    if (context, font_scale) != ("notebook", 1.0):
+        import seaborn as sns
+
+        sns.set_theme(context=context, style="whitegrid", font_scale=font_scale, rc=rc)
+        return
+    from cycler import cycler
+
+    matplotlib.rcParams.update(_NOTEBOOK_CONTEXT)
+    matplotlib.rcParams.update(_WHITEGRID_STYLE)
+    if "rocket" not in matplotlib.colormaps:  # seaborn's colormap, registered when seaborn is imported
+        matplotlib.rcParams["image.cmap"] = "viridis"  # the kit's charts name theirs; an analyst's default
+    matplotlib.rcParams["axes.prop_cycle"] = cycler("color", [matplotlib.colors.to_rgb(c) for c in _DEEP])
+    for code, color in zip("bgrmyck", [*_DEEP6, (.1, .1, .1)]):  # seaborn's colour codes
+        matplotlib.colors.colorConverter.colors[code] = matplotlib.colors.colorConverter.to_rgb(color)
+    matplotlib.rcParams.update(rc)
+
+
 def theme(*, context: str = "notebook", font_scale: float = 1.0,
           figsize: tuple[float, float] = FIGSIZE, dpi: int = DPI) -> str:
     """seaborn ``whitegrid`` theme with the kit's fonts and phone-readable figure defaults.
@@ -84,8 +131,6 @@ def theme(*, context: str = "notebook", font_scale: float = 1.0,
     ``rc`` and re-applies the fonts afterwards.  Figures default to 7.5 in wide at 110 dpi
     (inline PNG ~825 px), saved with ``bbox="tight"``.  Returns the CJK family name.
     """
-    import seaborn as sns
-
     families = font_families()
     rc = {
         "font.family": families,
@@ -97,7 +142,7 @@ def theme(*, context: str = "notebook", font_scale: float = 1.0,
         "axes.titlesize": "large",
         "legend.frameon": False,
     }
-    sns.set_theme(context=context, style="whitegrid", font_scale=font_scale, rc=rc)
+    _seaborn_theme(context, font_scale, rc)
     family = setup_fonts()
     matplotlib.rcParams.update({k: v for k, v in rc.items() if k != "font.family"})
     return family
@@ -168,7 +213,9 @@ def keep_charts(store: Any, formatter: Any = None) -> None:
         formatter = shell.display_formatter.formatters["image/png"]
     try:
         current = formatter.lookup_by_type(Figure)
-    except KeyError:  # the backend (matplotlib's inline one registers the renderer) not loaded yet
+    except KeyError:  # matplotlib's inline backend registers the renderer when it loads
+        if "inline" not in matplotlib.get_backend():
+            return
         plt.switch_backend(matplotlib.get_backend())
         try:
             current = formatter.lookup_by_type(Figure)

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+import scipy  # its submodules load on first use: a kernel showing kept results never needs scipy.stats
 
 from .config import load_yaml
 from .core.periods import equal_age_cutoff, in_month, month_days, months_back_from, previous_month
@@ -279,7 +279,7 @@ def _segment_test(pair: MonthPair, dim: str, keys: Sequence[str]) -> pd.DataFram
     table["se"] = np.sqrt(table["se_day"] ** 2 + tau2 * table["scale"] ** 2)
     for col, se in (("p_value", "se"), ("p_day", "se_day")):
         t = (table["change"] / table[se]).where(table[se] > 0, 0.0)
-        table[col] = [float(2 * stats.t.sf(abs(v), d)) if d == d else math.nan for v, d in zip(t, table["df"])]
+        table[col] = [float(2 * scipy.stats.t.sf(abs(v), d)) if d == d else math.nan for v, d in zip(t, table["df"])]
     return table.set_index("key")
 
 

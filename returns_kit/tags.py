@@ -38,7 +38,8 @@ from .io.external import load_labelled_notes
 from .metrics.views import applications
 
 __all__ = ["normalize_note", "clauses", "rule_text", "TagRule", "TagHit", "ModelSettings", "NoteModel", "Tagger",
-           "load_tagger", "evaluate_tagger", "tag_quality", "quality_report", "tag_after_sales",
+           "load_tagger", "evaluate_tagger", "tag_quality", "quality_report", "tag_after_sales", "NoteCoverage",
+           "note_coverage",
            "column_or_none", "RESOURCES", "TRAINING_FILES", "FROZEN_FILE", "FROZEN_SHA256",
            "LOCAL_TRAINING_FILE", "training_notes", "frozen_notes"]
 
@@ -723,3 +724,36 @@ def tag_after_sales(after_sales: pd.DataFrame, month: str | None, tagger: Tagger
         "；".join(x for x in (tagger.evidence(n), tagger.evidence(lab, set(lt) - set(nt))) if x)
         for n, lab, nt, lt in zip(out["buyer_note"], out["reason_label"], out["note_tags"], out["label_tags"])]
     return out
+
+
+@dataclass(frozen=True)
+class NoteCoverage:
+    """How the tagger read a month's buyer notes.
+
+    ``informative``: notes that say something (:meth:`Tagger.informative`); ``covered``: of them,
+    the notes the rules or the model gave a tag; ``model_notes``: the labelled notes the model
+    was trained on (None: no model); ``model_added``: tags the model gave that the rules missed
+    (probability ≥ ``threshold``); ``model_vetoed``: rule hits it vetoed (probability <
+    ``veto``), each distinct note counted once."""
+
+    informative: int
+    covered: int
+    model_notes: int | None
+    model_added: int
+    model_vetoed: int
+    threshold: float
+    veto: float
+
+
+def note_coverage(tagged: pd.DataFrame, tagger: Tagger) -> NoteCoverage:
+    """:class:`NoteCoverage` of ``tagged`` (:func:`tag_after_sales`' frame)."""
+    notes = tagged["buyer_note"]
+    informative = notes.map(tagger.informative).astype(bool)
+    covered = int(((tagged["note_tags"].map(len) > 0) & informative).sum())
+    model, settings = tagger.model, tagger.model_settings
+    added = vetoed = 0
+    if model is not None:
+        added = sum(h.source == "model" for hs in tagger.explain_many(notes) for h in hs)
+        vetoed = sum(len(tagger.vetoed(n)) for n in notes.drop_duplicates())
+    return NoteCoverage(int(informative.sum()), covered, model.notes if model is not None else None,
+                        int(added), int(vetoed), float(settings.threshold), float(settings.veto))

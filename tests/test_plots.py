@@ -231,3 +231,23 @@ def test_kept_charts_are_read_back_only_for_the_same_call_unchanged_and_same_set
         assert fresh == first and len(renders) == 5
     finally:
         plt.close("all")
+
+
+def test_the_kits_copy_of_seaborns_theme_sets_what_seaborn_sets():
+    import seaborn as sns
+    from matplotlib import colors
+
+    rc = {"font.family": ["Noto Sans CJK SC", "DejaVu Sans"], "figure.dpi": 110, "legend.frameon": False}
+
+    def applied(apply):
+        with matplotlib.rc_context():
+            matplotlib.rcdefaults()
+            for code, color in colors.BASE_COLORS.items():  # matplotlib's own colour codes
+                colors.colorConverter.colors[code] = color
+            apply()
+            return dict(matplotlib.rcParams), {c: colors.to_rgb(c) for c in "bgrmyck"}
+
+    theirs = applied(lambda: sns.set_theme(context="notebook", style="whitegrid", font_scale=1.0, rc=rc))
+    ours = applied(lambda: plots._seaborn_theme("notebook", 1.0, rc))
+    assert ours == theirs
+    assert ours[1]["b"] != colors.BASE_COLORS["b"]  # seaborn's colour codes, as set_theme gives them

@@ -143,6 +143,24 @@ def test_a_new_kernel_reads_the_context_and_chapters_the_report_kept(workspace, 
     assert "_returns_kit_keep" not in pickle.loads(pickle.dumps(ch)).__dict__  # the context is not pickled
 
 
+def test_a_kernel_showing_kept_chapters_imports_no_statistics_or_model_library(workspace, report):
+    import subprocess
+    import sys
+
+    folders = {name: str(workspace / name) for name in ("raw", "external", "processed", "conf")}
+    code = (
+        "import sys, returns_kit as rk\n"
+        f"ctx = rk.chapters.setup('2026-10', raw_dir={folders['raw']!r}, external_dir={folders['external']!r}, "
+        f"processed_dir={folders['processed']!r}, conf_dir={folders['conf']!r})\n"
+        "chapters = [getattr(rk.chapters, name).build(ctx) for name in rk.chapters.CHAPTERS]\n"
+        "print(sorted(m for m in ('scipy.stats', 'seaborn', 'sklearn', 'statsmodels', 'jieba') if m in sys.modules))\n"
+    )
+    env = {**os.environ, "MPLBACKEND": "agg", "PYTHONPATH": str(REPO)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"  # about 2 s of imports a kernel no longer pays
+
+
 def test_a_notebook_that_changes_the_settings_gets_its_own_results(workspace, report, monkeypatch):
     calls = []
     real = ch3_breakdown.daily

@@ -20,7 +20,7 @@ from ..core.taxonomy import Taxonomy
 from ..display import pct
 from ..reasons import (category_trend, reason_breakdown, reason_mismatches, tag_counts, tag_suggestions, tag_table,
                        tags_by_product)
-from ..tags import Tagger, quality_report
+from ..tags import NoteCoverage, note_coverage, quality_report
 from .base import Chapter, kept
 from .context import Context
 
@@ -33,7 +33,8 @@ class Reasons(Chapter):
 
     month: str
     taxonomy: Taxonomy
-    tagger: Tagger
+    tag_categories: dict[str, str | None]  #: each custom tag's reason category (``tags.yml``)
+    coverage: NoteCoverage  #: how the rules and the model read the month's notes
     tagged: pd.DataFrame  #: the month's after-sales with their custom tags
     trend: pd.DataFrame  #: reason categories, this month and last
     reasons: pd.DataFrame  #: reason texts with their category, count and share
@@ -77,13 +78,12 @@ class Reasons(Chapter):
     @property
     def informative(self) -> int:
         """After-sales of the month whose note says something."""
-        return int(self.tagged["buyer_note"].map(self.tagger.informative).sum())
+        return self.coverage.informative
 
     @property
     def covered(self) -> int:
         """… of which the rules or the model tagged."""
-        informative = self.tagged["buyer_note"].map(self.tagger.informative)
-        return int(((self.tagged["note_tags"].map(len) > 0) & informative).sum())
+        return self.coverage.covered
 
     @property
     def coverage_note(self) -> str:
@@ -93,15 +93,12 @@ class Reasons(Chapter):
     @property
     def model_note(self) -> str:
         """What the n-gram model did this month (its tags are shown with their evidence)."""
-        model, settings = self.tagger.model, self.tagger.model_settings
-        if model is None:
+        c = self.coverage
+        if c.model_notes is None:
             return "未启用 n-gram 模型（tags.yml 的 model.enabled），标签全部来自规则。"
-        notes = self.tagged["buyer_note"]
-        added = sum(h.source == "model" for hs in self.tagger.explain_many(notes) for h in hs)
-        vetoed = sum(len(self.tagger.vetoed(n)) for n in notes.drop_duplicates())
-        return (f"模型用 {model.notes:,} 条有内容的标注留言训练：本月的说明中，它补上 {added:,} 个"
-                f"规则漏掉的标签（概率 ≥ {settings.threshold:.2f}），否决 {vetoed:,} 个规则命中"
-                f"（概率 < {settings.veto:.2f}，每种不同的说明计一次）。")
+        return (f"模型用 {c.model_notes:,} 条有内容的标注留言训练：本月的说明中，它补上 {c.model_added:,} 个"
+                f"规则漏掉的标签（概率 ≥ {c.threshold:.2f}），否决 {c.model_vetoed:,} 个规则命中"
+                f"（概率 < {c.veto:.2f}，每种不同的说明计一次）。")
 
     # -- how good the tags are ---------------------------------------------------------------
     @property
@@ -160,7 +157,7 @@ class Reasons(Chapter):
         counts = tag_counts(self.tagged)
         return {
             "reasons": records(self.reasons, ["category", "reason", "count", "share"]),
-            "custom_tags": [{"tag": t, "category": self.tagger.category_of(t), "count": int(c),
+            "custom_tags": [{"tag": t, "category": self.tag_categories.get(t), "count": int(c),
                              "share": float(c) / len(self.tagged)} for t, c in counts.items()],
             "reason_mismatches": int(len(self.mismatches)),
             "tag_quality": {which: {k: (int(v) if k == "notes" else float(v)) for k, v in q.items()}
@@ -195,7 +192,8 @@ def build(ctx: Context) -> Reasons:
     mismatches["evidence"] = [tagger.evidence(note, tags.split("、"))
                               for note, tags in zip(mismatches["buyer_note"], mismatches["detected_tags"])]
     return Reasons(
-        month=month, taxonomy=tax, tagger=tagger, tagged=tagged,
+        month=month, taxonomy=tax, tag_categories={t: tagger.category_of(t) for t in tagger.tags},
+        coverage=note_coverage(tagged, tagger), tagged=tagged,
         trend=category_trend(a, month, tax), reasons=reason_breakdown(a, month, tax),
         tags=tag_table(a, month, tagger), by_product=tags_by_product(tagged, ctx.top_products),
         suggestions=tag_suggestions(a, month, tagger, n=15),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special, stats
+import scipy  # its submodules load on first use: a kernel showing kept results never needs scipy.stats
 
 __all__ = ["rate", "wilson_interval", "binom_sf", "two_proportion_test", "did_test", "clustered_did_test",
            "between_product_variance", "random_effects_variance", "robust_between_variance", "ratio_change_test",
@@ -47,7 +47,7 @@ def binom_sf(k: int, n: int, p: float) -> float:
     """P(X ≥ k) for X ~ Binomial(n, p)."""
     if k <= 0:
         return 1.0
-    return float(stats.binom.sf(k - 1, n, p))
+    return float(scipy.stats.binom.sf(k - 1, n, p))
 
 
 def two_proportion_test(k1: int, n1: int, k2: int, n2: int, z: float = 1.96) -> dict[str, float]:
@@ -72,7 +72,7 @@ def two_proportion_test(k1: int, n1: int, k2: int, n2: int, z: float = 1.96) -> 
         zstat, p = 0.0, 1.0
     else:
         zstat = diff / se0
-        p = float(2 * stats.norm.sf(abs(zstat)))
+        p = float(2 * scipy.stats.norm.sf(abs(zstat)))
     se = math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
     (l1,), (u1,) = wilson_interval([k1], [n1], z)
     (l2,), (u2,) = wilson_interval([k2], [n2], z)
@@ -102,7 +102,7 @@ def did_test(treated_before: tuple[int, int], treated_after: tuple[int, int],
         zstat, p = 0.0, 1.0
     else:
         zstat = effect / se
-        p = float(2 * stats.norm.sf(abs(zstat)))
+        p = float(2 * scipy.stats.norm.sf(abs(zstat)))
     return {"effect": effect, "se": se, "z": zstat, "p_value": p,
             "ci_low": effect - z * se, "ci_high": effect + z * se}
 
@@ -185,8 +185,8 @@ def clustered_did_test(refunded, orders, treated, after, level: float = 0.95,
 
     tstat = t_of(se)
     # scipy.special's Student t (the same values as stats.t.sf/ppf, without their per-call overhead)
-    p = float(2 * special.stdtr(df, -abs(tstat))) if math.isfinite(tstat) else 0.0
-    crit = float(special.stdtrit(df, 0.5 + level / 2))
+    p = float(2 * scipy.special.stdtr(df, -abs(tstat))) if math.isfinite(tstat) else 0.0
+    crit = float(scipy.special.stdtrit(df, 0.5 + level / 2))
     out.update(se=se, t=tstat, df=df, p_value=p, ci_low=effect - crit * se, ci_high=effect + crit * se,
                se_day=se_day, t_day=t_of(se_day), se_between=se_between)
     return out
@@ -255,7 +255,7 @@ def random_effects_variance(estimates, variances) -> tuple[float, float]:
 def _median_between_variance(x: np.ndarray, v: np.ndarray) -> float:
     """τ² at which the median of ``(x − median x)² / (v + τ²)`` is χ²₁'s median (bisection)."""
     d2 = (x - np.median(x)) ** 2
-    target = float(stats.chi2.ppf(0.5, 1))
+    target = float(scipy.stats.chi2.ppf(0.5, 1))
     if float(np.median(d2 / v)) <= target:
         return 0.0
     lo, hi = 0.0, float(d2.max()) + float(v.max())
@@ -304,8 +304,8 @@ def _welch(diff: float, v0: float, v1: float, df0: int, df1: int, level: float) 
         t = 0.0 if abs(diff) <= 1e-15 else math.copysign(math.inf, diff)
     else:
         t = diff / se
-    p = float(2 * special.stdtr(df, -abs(t))) if math.isfinite(t) else 0.0
-    crit = float(special.stdtrit(df, 0.5 + level / 2))
+    p = float(2 * scipy.special.stdtr(df, -abs(t))) if math.isfinite(t) else 0.0
+    crit = float(scipy.special.stdtrit(df, 0.5 + level / 2))
     return {"change": diff, "se": se, "t": t, "df": df, "p_value": p,
             "ci_low": diff - crit * se, "ci_high": diff + crit * se}
 

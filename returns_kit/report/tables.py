@@ -183,8 +183,7 @@ def _workbook(tables: list[SheetTable], title: str) -> bytes:
         sheets.append((t.sheet, _frame(t)))
         options["column_widths"][t.sheet] = [_width([r[i] for r in t.rows], spec["label"])
                                              for i, spec in enumerate(t.columns)]
-        options["column_formats"][t.sheet] = [formats[spec["kind"]] if spec["kind"] in formats else formats["text"]
-                                              for spec in t.columns]
+        options["column_formats"][t.sheet] = [formats.get(spec["kind"], formats["text"]) for spec in t.columns]
         options["freeze_panes"][t.sheet] = {"row": 1, "col": 0}
         options["autofilter"][t.sheet] = bool(t.columns)
     buffer = io.BytesIO()

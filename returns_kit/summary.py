@@ -41,9 +41,9 @@ from .metrics.ranking import mode
 from .metrics import (NO_CREATOR, applications, cohort, cohort_view, known_at, product_names, rate_table,
                       refund_success_time, sub_order_outcomes)
 
-__all__ = ["DIMENSIONS", "KPIS", "LEVERS", "MonthPair", "month_pair", "equal_age_trend", "segment_keys", "kpis",
-           "drivers", "hotspots", "load_action_rules", "suggest", "carrier_damage_signal", "hidden_quality_signal",
-           "NO_CARRIER", "UNKNOWN_PROVINCE", "UNACTIONABLE"]
+__all__ = ["DIMENSIONS", "KPIS", "LEVERS", "MonthPair", "PairDates", "month_pair", "equal_age_trend", "segment_keys",
+           "kpis", "drivers", "hotspots", "load_action_rules", "suggest", "carrier_damage_signal",
+           "hidden_quality_signal", "NO_CARRIER", "UNKNOWN_PROVINCE", "UNACTIONABLE"]
 
 #: the headline figures: key → (Chinese name, unit); rates are fractions
 KPIS: dict[str, tuple[str, str]] = {
@@ -97,6 +97,24 @@ class MonthPair:
         """Whole days from the end of the month to the export (the last pay day's age)."""
         end = month_days(self.month)[-1] + pd.Timedelta(days=1)
         return int((self.as_of - end) // pd.Timedelta(days=1))
+
+    def dates(self) -> "PairDates":
+        """The pair's months and times without its tables."""
+        return PairDates(self.month, self.previous, self.as_of, self.cutoff, self.has_previous, self.age_days)
+
+
+@dataclass(frozen=True)
+class PairDates:
+    """What the summary page says of a :class:`MonthPair`: its months, export time ``as_of``, the
+    equal-age ``cutoff``, whether last month has sub-orders and the cohort's ``age_days`` — a
+    few bytes where the pair's tables are a gigabyte at the export limits."""
+
+    month: str
+    previous: str
+    as_of: pd.Timestamp
+    cutoff: pd.Timestamp
+    has_previous: bool
+    age_days: int
 
 
 def month_pair(orders: pd.DataFrame, after_sales: pd.DataFrame, outcomes: pd.DataFrame,

@@ -328,3 +328,24 @@ def test_a_shop_s_first_month_has_a_summary_without_drivers():
     table = ch.driver_table
     assert table.empty and {"dimension", "name", "contribution", "rate_before", "rate_after"} <= set(table.columns)
     assert ch.metrics()["summary"]["drivers"] == [] and ch.metrics()["summary"]["previous_month"] is None
+
+
+def test_the_kept_summary_holds_the_pairs_dates_not_its_tables():
+    """The summary object is kept between runs (chapters.base.kept): it carries the compared
+    months and times, while the month pair's sub-order tables (a gigabyte at the export limits)
+    stay with the context."""
+    import pickle
+
+    from returns_kit.chapters import ch0_summary
+    from returns_kit.chapters.context import Context
+    from tiny_month import CONF, dataset
+
+    ctx = Context.of("2026-10", dataset(), conf_dir=CONF, interventions=[],
+                     luopan=pd.DataFrame(), third_party=pd.DataFrame(),
+                     external_files=pd.DataFrame(columns=["file", "kind", "source", "rows"]))
+    ch = ch0_summary.build(ctx)
+    pair = ctx.month_pair
+    assert ch.pair == pair.dates() and ch.pair.has_previous and ch.pair.age_days == pair.age_days
+    assert (ch.pair.month, ch.pair.previous, ch.pair.cutoff) == (pair.month, pair.previous, pair.cutoff)
+    assert len(pickle.dumps(ch.pair)) < 1_000 < len(pickle.dumps(pair.outcomes))
+    assert ch.metrics()["summary"]["compared_at"] == pair.cutoff.strftime("%Y-%m-%d %H:%M:%S")

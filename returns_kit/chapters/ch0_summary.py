@@ -25,8 +25,8 @@ from ..interventions import started_by
 from ..messages import alert_line
 from ..metrics import coverage_summary
 from ..reasons import reason_mismatches
-from ..summary import (DIMENSIONS, UNACTIONABLE, MonthPair, carrier_damage_signal, drivers, equal_age_trend,
-                       hidden_quality_signal, hotspots, kpis, suggest)
+from ..summary import (DIMENSIONS, UNACTIONABLE, MonthPair, PairDates, carrier_damage_signal, drivers,
+                       equal_age_trend, hidden_quality_signal, hotspots, kpis, suggest)
 from .base import Chapter, kept
 from .context import Context
 
@@ -59,7 +59,7 @@ MIN_EVIDENCE_SHARE = 0.3
 class Summary(Chapter):
     """What the summary shows (see :func:`build`)."""
 
-    pair: MonthPair
+    pair: PairDates  #: the months compared and when (the pair's tables stay with the context)
     maturity: dict[str, Any]
     kpis: pd.DataFrame  #: :func:`returns_kit.summary.kpis`
     drivers: pd.DataFrame  #: :func:`returns_kit.summary.drivers`
@@ -321,7 +321,7 @@ def build(ctx: Context) -> Summary:
                "hidden_quality": hidden_quality_signal(len(mismatches), no_reason)}
     age = ctx.detection.cohort.age_days
     return Summary(
-        pair=pair, maturity=cohort_maturity(ctx.month, ctx.as_of, ctx.settings["maturity_days"]),
+        pair=pair.dates(), maturity=cohort_maturity(ctx.month, ctx.as_of, ctx.settings["maturity_days"]),
         kpis=kpis(pair), drivers=table, hotspots=hotspots(pair, min_orders=ctx.settings["min_orders"]),
         actions=suggest(ctx.action_rules, table, signals),
         alerts=[alert_line(a, age) for a in ctx.monitoring.pushed],

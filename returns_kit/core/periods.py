@@ -15,8 +15,7 @@ from ..errors import ParameterError
 
 __all__ = [
     "MATURITY_DAYS", "MONTH_RE", "parse_month", "month_bounds", "month_days", "previous_month",
-    "months_back_from", "in_month",
-    "months_of", "data_as_of", "cohort_maturity", "equal_age_cutoff",
+    "months_back_from", "in_month", "months_of", "data_as_of", "cohort_maturity", "equal_age_cutoff",
     "promotion_days", "promotion_day_set",
 ]
 

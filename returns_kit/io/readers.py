@@ -60,6 +60,7 @@ class RawColumns:
 #: threads for work on a file's columns in Arrow kernels, which run outside the GIL
 ARROW_THREADS = max(1, min(8, os.cpu_count() or 1))
 
+
 def file_type(path: str | Path) -> FileType:
     """:func:`~.sniff.sniff` with a missing or unreadable file as an InputError."""
     try:

@@ -88,3 +88,34 @@ def test_a_yaml_error_and_a_month_without_data_exit_2_before_any_notebook(tmp_pa
     code, err = _run(["report", "--month", "2026-10", "--conf", str(broken), *common], capsys)
     assert code == 2 and "thresholds.yml" in err and "line" in err and "Traceback" not in err, err
     assert not (tmp_path / "reports" / "2026-10" / "index.html").exists()
+
+
+def test_every_workbook_of_the_corpus_reads_the_same_through_fastexcel_and_calamine(tmp_path, monkeypatch):
+    """An all-text sheet goes straight into Arrow (readers._text_grid); any other through
+    calamine's values.  Which way a workbook goes changes no cell, row number or quarantine line."""
+    from returns_kit.io import exports, readers
+
+    build(tmp_path, CASES)
+    books = [p for p in sorted(tmp_path.glob("*/raw/*")) if readers.file_type(p).reader == "workbook"]
+    fast = slow = 0
+    for path in books:
+        try:
+            got = exports.read_export(path, salt="s")
+        except Exception as exc:  # the refused ones: refused the same way
+            got = exc
+        taken = [readers._text_grid(path, i) is not None for i in range(2)] if not isinstance(got, Exception) else []
+        with monkeypatch.context() as m:
+            m.setattr(readers, "_text_grid", lambda *a: None)
+            try:
+                want = exports.read_export(path, salt="s")
+            except Exception as exc:
+                want = exc
+        if isinstance(want, Exception):
+            assert type(got) is type(want) and str(got) == str(want), path
+            continue
+        assert got[0] == want[0] and got[3] == want[3], path
+        pd.testing.assert_frame_equal(got[1], want[1])
+        pd.testing.assert_frame_equal(got[2], want[2])
+        fast += any(taken)
+        slow += not any(taken)
+    assert fast >= 5 and slow >= 1, (fast, slow)  # both ways are exercised

@@ -72,3 +72,53 @@ def test_an_impossible_clock_time_is_rejected_not_rolled_over(day, hour, minute,
 @given(st.integers(0, 10**12), st.sampled_from(["{}", "{:,}", " {} "]))
 def test_integers_are_exact(n, form):
     assert one(form.format(n), INT) == (n, False)
+
+
+@given(st.lists(st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2099, 12, 31)),
+                min_size=1, max_size=20),
+       st.lists(st.sampled_from(["2026-02-30 10:00:00", "2025-02-29 00:00:00", "2026-04-31 08:00:00",
+                                 "2026-01-01 23:59:60", "2026-01-01 24:00:00", "2026/5/6 1:03", "x"]), max_size=3),
+       st.randoms(use_true_random=False))
+def test_a_column_of_times_is_read_cell_by_cell_whatever_else_it_holds(whens, others, rnd):
+    """Canonical cells go through one cast of the whole column, which refuses the column when one
+    of them is no moment: every other cell still gets its own value, the impossible ones are bad."""
+    cells = [(w.replace(microsecond=0).strftime("%Y-%m-%d %H:%M:%S"), pd.Timestamp(w.replace(microsecond=0)))
+             for w in whens]
+    cells += [(o, pd.Timestamp(2026, 5, 6, 1, 3) if o == "2026/5/6 1:03" else None) for o in others]
+    rnd.shuffle(cells)
+    parsed, bad, _ = parse_values([c[0] for c in cells], TIME)
+    assert parsed.to_pylist() == [c[1] for c in cells]
+    assert bad.tolist() == [c[1] is None for c in cells]
+
+
+@given(st.lists(st.one_of(st.integers(0, 10**12).map(str), st.sampled_from(["1,234", "3.0", "x", "-", "", "１２"])),
+                min_size=1, max_size=10))
+def test_a_column_of_integers_is_read_cell_by_cell(texts):
+    expected = {"1,234": 1234, "3.0": 3, "x": None, "-": None, "": None, "１２": None}
+    parsed, bad, _ = parse_values(texts, INT)
+    assert parsed.to_pylist() == [expected.get(t, int(t) if t.isascii() and t.isdigit() else None) for t in texts]
+    assert bad.tolist() == [t in ("x", "１２") for t in texts]
+
+
+@given(st.lists(st.one_of(st.text(alphabet="0123456789+-.eE", min_size=1, max_size=8),
+                          st.sampled_from(["inf", "-inf", "nan", "NaN", "Infinity", "1e400", "0x1A", "1_000", "１２",
+                                           "1.", ".5", "+.5e-3", "١٢"]),
+                          st.floats(allow_nan=False, allow_infinity=False).map(repr)),
+                min_size=1, max_size=12))
+@example(["1.5", "inf"])
+@example(["1", "+1"])
+def test_a_column_of_numbers_is_read_as_the_pattern_says_whatever_else_it_holds(texts):
+    """A column of plain decimals goes through one cast of the whole column: it reads exactly
+    the cells the number pattern accepts, to the same double, and rejects the rest."""
+    import re
+
+    from returns_kit.io.cells import NUMBER, _NUMBER_RE
+
+    parsed, bad, cleaned = parse_values(texts, NUMBER)
+    for text, value, rejected in zip(cleaned.to_pylist(), parsed.to_pylist(), bad.tolist()):
+        if text is None:  # "nan", "-": a null token, no value
+            assert (value, rejected) == (None, False)
+        elif re.fullmatch(_NUMBER_RE.strip("^$"), text):
+            assert (value, rejected) == (float(text), False), text
+        else:
+            assert (value, rejected) == (None, True), text

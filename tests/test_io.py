@@ -337,6 +337,9 @@ def test_buyer_key_stable_and_personal_columns_absent(tmp_path):
     keys = df["buyer_key"].tolist()
     assert keys[0] == keys[1] and keys[0] != keys[2] and pd.isna(keys[3])
     assert len(keys[0]) == 16 and all(c in "0123456789abcdef" for c in keys[0])
+    import hashlib  # the definition: the first 16 hex of sha256(salt|收件人|收件人手机号|省|市|区)
+    assert keys[0] == hashlib.sha256(f"{SALT}|王**|138****1234|浙江省|杭州市|西湖区".encode()).hexdigest()[:16]
+    assert keys[2] == hashlib.sha256(f"{SALT}|李**|138****1234|浙江省|杭州市|西湖区".encode()).hexdigest()[:16]
     _, again, _, _ = read(write_csv(tmp_path / "o2.csv", ORDER_HEADERS, rows[:1]))
     assert again["buyer_key"].iloc[0] == keys[0]
     _, other_salt, _, _ = io.read_export(tmp_path / "o2.csv", salt="another")
@@ -754,10 +757,10 @@ def test_a_csv_saved_with_another_separator_is_read(tmp_path, delimiter):
     assert data.orders["carrier"].tolist() == ["顺丰速运", "顺丰速运"]  # "SF…-顺丰速运,法式碎花连衣裙 M" kept whole
 
 
-def test_workbooks_read_in_worker_processes_give_what_one_process_gives(tmp_path, monkeypatch):
-    """Above the size threshold the workbooks are parsed in worker processes while the CSV is
-    read here: the same tables, accounting and quarantine; a broken workbook's error comes back
-    whole (its type and message), the first broken file in order."""
+def test_files_read_side_by_side_on_threads_give_what_one_after_another_gives(tmp_path, monkeypatch):
+    """With more than one core the files are read on threads, the biggest first: the same
+    tables, accounting and quarantine as one after another; of several broken files, the first
+    in order raises its error whole (its type and message)."""
     from returns_kit.io import dataset
 
     raw = tmp_path / "raw"
@@ -766,18 +769,101 @@ def test_workbooks_read_in_worker_processes_give_what_one_process_gives(tmp_path
     write_xlsx(raw / "售后单导出-2026-11-02-08-00-00.xlsx", AS_HEADERS,
                [as_row(f"\t69868532695198108{i:02d}", status="售后关闭") for i in range(20, 40)])
     write_csv(raw / "订单导出_20261101_080000.csv", ORDER_HEADERS, [order_row()])
-    one = io.ingest(raw, tmp_path / "p1", salt=SALT)
-    monkeypatch.setattr(dataset, "PARALLEL_WORKBOOK_BYTES", 0)
+    monkeypatch.setattr(dataset.os, "cpu_count", lambda: 4)
     many = io.ingest(raw, tmp_path / "p2", salt=SALT)
+    monkeypatch.setattr(dataset.os, "cpu_count", lambda: 1)
+    one = io.ingest(raw, tmp_path / "p1", salt=SALT)
     pd.testing.assert_frame_equal(one.after_sales, many.after_sales)
     pd.testing.assert_frame_equal(one.orders, many.orders)
     pd.testing.assert_frame_equal(one.accounting, many.accounting)
     pd.testing.assert_frame_equal(one.quarantine, many.quarantine)
-    assert len(many.quarantine) == 1
+    assert len(many.quarantine) == 1 and len(many.after_sales) == 40  # 30 + 20, 10 of them in both files
 
     import zipfile
 
-    with zipfile.ZipFile(raw / "售后单导出-2026-11-02-08-00-00.xlsx", "w") as z:  # an XLSX to look at,
-        z.writestr("xl/workbook.xml", "not xml")  # that calamine (in a worker) cannot read
+    monkeypatch.setattr(dataset.os, "cpu_count", lambda: 4)
+    for name in ("售后单导出-2026-11-02-08-00-00.xlsx", "订单导出_20261101_080000.csv"):
+        with zipfile.ZipFile(raw / name, "w") as z:  # an XLSX to look at, that cannot be read
+            z.writestr("xl/workbook.xml", "not xml")
     with pytest.raises(InputError, match="售后单导出-2026-11-02-08-00-00.xlsx.*cannot be read"):
         io.ingest(raw, tmp_path / "p3", salt=SALT)
+
+
+def test_an_all_text_sheet_goes_straight_into_arrow_with_the_rows_and_cells_calamine_gives(tmp_path, monkeypatch):
+    """fastexcel (readers._text_grid) reads an all-text sheet from cell A1: empty columns on the
+    left, a title row, blank rows, a row holding only a cell of a column not read, a blank
+    column inside and a cell of spaces come out as calamine's values do (same positions, same
+    row numbers).  One number cell anywhere sends the sheet through calamine, whose value is
+    written as text by the kit's rule (3.0 → "3")."""
+    import xlsxwriter
+
+    from returns_kit.io import readers
+
+    amount = 2 + AS_HEADERS.index("退商品金额（元）") + 1  # the sheet's column of 退商品金额
+
+    def book(name, number=False):
+        path = tmp_path / name
+        wb = xlsxwriter.Workbook(str(path))
+        ws = wb.add_worksheet("Sheet1")
+        ws.write_string(1, 3, "售后单导出 2026-10")              # D2: a title
+        for c, h in enumerate(AS_HEADERS):
+            ws.write_string(3, 2 + c + (c >= 5), h)             # header on row 4 from column C, column H empty
+        rows = [as_row("\t1"), None, as_row("\t2", amount=" "), "stray", as_row("\t3")]
+        for r, row in enumerate(rows, start=4):
+            if row == "stray":
+                ws.write_string(r, 2 + len(AS_HEADERS) + 3, "备注")  # a cell right of the export
+            elif row is not None:
+                for c, v in enumerate(row):
+                    ws.write_string(r, 2 + c + (c >= 5), v)
+        if number:
+            ws.write_number(8, amount, 3.0)
+        wb.close()
+        return path
+
+    def wanted(path):
+        return lambda headers: sorted(io.exports._detect_kind(headers, path)[1].values())
+
+    def both(path):
+        fast = readers.read_excel_columns(path, wanted(path), lambda j: "money")
+        with monkeypatch.context() as m:
+            m.setattr(readers, "_text_grid", lambda *a: None)
+            slow = readers.read_excel_columns(path, wanted(path), lambda j: "money")
+        assert fast.headers == slow.headers and fast.rows.tolist() == slow.rows.tolist()
+        assert fast.columns.keys() == slow.columns.keys()
+        for j in fast.columns:
+            assert fast.columns[j].equals(slow.columns[j]), fast.headers[j]
+        return fast
+
+    text = book("text.xlsx")
+    assert readers._text_grid(text, 0) is not None
+    got = both(text)
+    assert got.headers[2] == AS_HEADERS[0] and got.headers[7] == ""
+    assert got.rows.tolist() == [5, 7, 8, 9]  # row 6 blank; row 8 holds only 备注
+    assert got.columns[amount].to_pylist() == ["59.90", " ", "", "59.90"]
+
+    numbers = book("numbers.xlsx", number=True)
+    assert readers._text_grid(numbers, 0) is None
+    assert both(numbers).columns[amount].to_pylist() == ["59.90", " ", "", "3"]
+
+
+@pytest.mark.parametrize("block", [700, 997, 1500, 1 << 20])
+def test_line_breaks_in_quoted_cells_are_read_wherever_the_reader_cuts_the_file(tmp_path, monkeypatch, block):
+    """The CSV is first read on all cores without following quotes across lines; a quoted line
+    break (a buyer's note, a product name) breaks a record there, and the file is read again
+    following the quotes: every cell as Python's csv module reads it, every row number right."""
+    from returns_kit.io import readers
+
+    monkeypatch.setattr(readers, "CSV_BLOCK_BYTES", block)
+    raw = tmp_path / "raw"
+    write_xlsx(raw / "售后单导出-2026-11-01-08-00-00.xlsx", AS_HEADERS, [as_row()])
+    rows = [order_row(f"\t{100 + i}") for i in range(40)]
+    for i in (3, 17, 18, 39):
+        rows[i][2] = "法式碎花\n连衣裙, M\r\n加长" if i != 18 else "两行\n\n之间空一行"
+    write_csv(raw / "订单导出_20261101_080000.csv", ORDER_HEADERS, rows)
+    data = io.ingest(raw, tmp_path / "processed", salt=SALT)
+    with open(raw / "订单导出_20261101_080000.csv", encoding="utf-8-sig", newline="") as fh:
+        want = list(csv.reader(fh))[1:]
+    assert data.orders["product_name"].tolist() == [r[2] for r in want]
+    assert data.orders["sub_order_id"].tolist() == [str(100 + i) for i in range(40)]
+    assert data.orders["source_row"].tolist() == list(range(2, 42))  # one Excel row per record
+    assert data.data_quality() == {"rows_read": 41, "rows_kept": 41, "duplicates": 0, "rejected": 0}

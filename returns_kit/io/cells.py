@@ -74,6 +74,13 @@ def any_true(mask: pa.Array) -> bool:
     return bool(pc.any(mask).as_py()) if len(mask) else False
 
 
+def _data_bytes(arr: pa.Array) -> bytes:
+    """The bytes of a string array's cells, end to end (those of cells sliced off included): one
+    search of them passes over a column without a character in one scan."""
+    data = arr.buffers()[2]
+    return b"" if data is None else data.to_pybytes()
+
+
 def as_numpy_bool(mask: pa.Array) -> np.ndarray:
     """A boolean Arrow array as numpy, nulls as False."""
     return np.asarray(mask.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
@@ -134,10 +141,11 @@ def clean(arr: pa.Array) -> pa.Array:
         arr = arr.cast(pa.string())
     if arr.null_count == len(arr):
         return arr
-    if any_true(pc.match_substring(arr, "\ufeff")):
+    data = _data_bytes(arr)
+    if "\ufeff".encode() in data and any_true(pc.match_substring(arr, "\ufeff")):
         arr = pc.replace_substring(arr, "\ufeff", "")
     arr = pc.utf8_trim_whitespace(arr)
-    if any_true(pc.or_(pc.starts_with(arr, '"'), pc.starts_with(arr, '="'))):
+    if b'"' in data and any_true(pc.or_(pc.starts_with(arr, '"'), pc.starts_with(arr, '="'))):
         arr = pc.replace_substring_regex(arr, r'(?s)^=?"(.*)"$', r"\1")
         arr = pc.utf8_trim_whitespace(arr)
     is_null_token = pc.is_in(arr, value_set=_NULL_SET)
@@ -151,7 +159,7 @@ def clean(arr: pa.Array) -> pa.Array:
 # --------------------------------------------------------------------------------------------
 
 def _parse_id(s: pa.Array) -> tuple[pa.Array, pa.Array]:
-    ok = pc.match_substring_regex(s, r"^[0-9]+$")
+    ok = pc.ascii_is_decimal(s)  # ^[0-9]+$: one or more ASCII digits (a full-width "１" is not one)
     bad = pc.and_(pc.is_valid(s), pc.invert(ok.fill_null(False)))
     return s, bad
 
@@ -166,6 +174,13 @@ _NUMBER_RE = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
 
 
 def _parse_number(s: pa.Array) -> tuple[pa.Array, pa.Array]:
+    try:  # a column of plain decimals: one cast (Arrow reads a decimal to the nearest double)
+        values = pc.cast(s, pa.float64())
+        finite = pc.is_finite(values)  # "inf", "nan" are no amounts: the regex rejects them
+        if not any_true(pc.invert(finite)):
+            return values, pc.invert(finite.fill_null(True))
+    except pa.ArrowInvalid:
+        pass
     ok = pc.match_substring_regex(s, _NUMBER_RE).fill_null(False)
     values = pc.cast(pc.if_else(ok, s, _NULL_STR), pa.float64())
     return values, pc.and_(pc.is_valid(s), pc.invert(ok))
@@ -206,6 +221,9 @@ def _parse_percent(s: pa.Array) -> tuple[pa.Array, pa.Array]:
 
 
 def _parse_int(s: pa.Array) -> tuple[pa.Array, pa.Array]:
+    digits = pc.ascii_is_decimal(s)
+    if not any_true(pc.and_(pc.is_valid(s), pc.invert(digits))):  # only plain digits: one cast
+        return pc.cast(s, pa.int64()), pc.and_(pc.is_valid(s), pc.invert(digits))
     t = pc.replace_substring_regex(s, r"[,，\s]", "")
     ok = pc.match_substring_regex(t, r"^[+-]?[0-9]+(?:\.0*)?$").fill_null(False)
     bad = pc.and_(pc.is_valid(s), pc.invert(ok))
@@ -236,20 +254,32 @@ def _parse_time_slow(s: pa.Array) -> pa.Array:
     return pa.array(result.astype("datetime64[ns]"), type=pa.timestamp("ns"))
 
 
-def _parse_time(s: pa.Array) -> tuple[pa.Array, pa.Array]:
-    # fast path: the exports' own format, YYYY-MM-DD HH:MM:SS
+_CANONICAL_TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$"
+
+
+def _canonical_times(s: pa.Array, canonical: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """``(moments, good)`` of the cells in the exports' own format, YYYY-MM-DD HH:MM:SS (others
+    null): Arrow's ISO-8601 cast, which refuses the whole array when one of them is no moment
+    (02-30, 24:00:00, a second 60); then each is read by strptime and checked field by field,
+    as Arrow's strptime rolls such a date over (02-30 → 03-02, 23:59:60 → the next day)."""
+    try:
+        t = pc.cast(pc.if_else(canonical, s, _NULL_STR), pa.timestamp("s"))
+        return t, pc.is_valid(t)
+    except pa.ArrowInvalid:
+        pass
     t = pc.strptime(s, format=TIME_FORMAT, unit="s", error_is_null=True)
-    # Arrow rolls impossible dates over (02-30 → 03-02): check the fields back on canonical strings
-    canonical = pc.and_(
-        pc.is_valid(t),
-        pc.match_substring_regex(s, r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$"),
-    ).fill_null(False)
-    # … and a second 60 into the next minute: every field read back must be the one written
-    good = canonical
+    good = pc.and_(pc.is_valid(t), canonical)
     for part, lo, hi in ((pc.day, 8, 10), (pc.hour, 11, 13), (pc.minute, 14, 16), (pc.second, 17, 19)):
-        text = pc.if_else(canonical, pc.utf8_slice_codeunits(s, lo, hi), _NULL_STR)
+        text = pc.if_else(good, pc.utf8_slice_codeunits(s, lo, hi), _NULL_STR)
         good = pc.and_(good, pc.equal(part(t), pc.cast(text, pa.int64())).fill_null(False))
-    t = pc.cast(pc.if_else(good, t, pa.scalar(None, pa.timestamp("s"))), pa.timestamp("ns"))
+    return pc.if_else(good, t, pa.scalar(None, pa.timestamp("s"))), good
+
+
+def _parse_time(s: pa.Array) -> tuple[pa.Array, pa.Array]:
+    # fast path: the exports' own format; every other cell through the tolerant path
+    canonical = pc.match_substring_regex(s, _CANONICAL_TIME).fill_null(False)
+    t, good = _canonical_times(s, canonical)
+    t = pc.cast(t, pa.timestamp("ns"))
     todo = pc.and_(pc.is_valid(s), pc.invert(good))
     if any_true(todo):
         idx = np.flatnonzero(as_numpy_bool(todo))

@@ -206,18 +206,28 @@ _LOGISTICS_RE = (
 )
 
 
+def _hex(digests: np.ndarray) -> pa.Array:
+    """Rows of bytes as a string array of their lowercase hex (vectorised ``bytes.hex``)."""
+    n, width = digests.shape
+    digits = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+    text = np.empty((n, 2 * width), dtype=np.uint8)
+    text[:, 0::2] = digits[digests >> 4]
+    text[:, 1::2] = digits[digests & 15]
+    offsets = np.arange(0, 2 * width * (n + 1), 2 * width, dtype=np.int64)
+    return pa.Array.from_buffers(pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(text)]
+                                 ).cast(pa.string())
+
+
 def _buyer_key(salt: str, parts: list[pa.Array], present: pa.Array) -> pa.Array:
     """First 16 hex of sha256(salt|收件人|收件人手机号|省|市|区), once per distinct receiver."""
-    joined = pc.binary_join_element_wise(*[p.fill_null("") for p in parts], "|")
+    joined = pc.binary_join_element_wise(pa.scalar(salt), *[p.fill_null("") for p in parts], "|")
     if len(joined) == 0:
         return pa.array([], pa.string())
-    uniq = pc.unique(joined)
-    sha256, prefix = hashlib.sha256, (salt + "|").encode("utf-8")
-    hashed = pa.array(
-        [sha256(prefix + v.encode("utf-8")).hexdigest()[:16] for v in uniq.to_pylist()], pa.string()
-    )
-    keys = pc.take(hashed, pc.index_in(joined, value_set=uniq))
-    return pc.if_else(present, keys, _NULL_STR)
+    receivers = pc.dictionary_encode(joined)
+    sha256 = hashlib.sha256
+    digests = b"".join([sha256(v).digest() for v in receivers.dictionary.cast(pa.binary()).to_pylist()])
+    hashed = _hex(np.frombuffer(digests, dtype=np.uint8).reshape(-1, 32)[:, :8])
+    return pc.if_else(present, pc.take(hashed, receivers.indices), _NULL_STR)
 
 
 # --------------------------------------------------------------------------------------------
@@ -317,10 +327,12 @@ def read_export(path: str | Path, *, salt: str | None = None
 def _typed_column(kind: str, col: model.Column, raw: RawColumns, pos: int | None, n: int
                   ) -> tuple[pa.Array | None, pa.Array, pa.Array | None]:
     """``(cleaned text, values, bad)`` of one column: parsed as its kind, free text masked,
-    negative amounts and missing required IDs/times marked bad."""
+    negative amounts and missing required IDs/times marked bad.  The raw text is let go once
+    cleaned, and the cleaned text kept only where a cell is bad (for the quarantine's message):
+    a month's text is not held twice or three times."""
     if pos is None:
         return None, pa.nulls(n, ARROW_TYPES[col.kind]), None
-    s = clean(raw.columns[pos])
+    s = clean(raw.columns.pop(pos))
     values, bad = parse(s, col.kind)
     if col.name in model.FREE_TEXT_COLUMNS:
         values = mask_column(values)
@@ -331,6 +343,8 @@ def _typed_column(kind: str, col: model.Column, raw: RawColumns, pos: int | None
     if must_have:
         missing = pc.is_null(s)
         bad = missing if bad is None else pc.or_(bad, missing)
+    if bad is None or not any_true(bad):
+        return None, values, None
     return s, values, bad
 
 

@@ -6,7 +6,8 @@
   kept aside with their line number; blank lines are no data.
 * :func:`read_sheet` — every cell of one sheet of an XLSX/XLS/XLSB/ODS workbook (python-calamine).
 * :func:`read_excel_columns` — the export columns of a workbook as Arrow strings, from the sheet
-  that holds the export.
+  that holds the export: straight into Arrow by fastexcel when every cell is text (抖店 writes
+  its exports so), else through calamine's cell values and :func:`~.cells.excel_cell`.
 * :func:`read_rows` — a small file (the analyst's CSV or workbook) as a list of rows.
 
 The header is the first of the first :data:`HEADER_SEARCH_ROWS` rows that the caller's
@@ -19,8 +20,8 @@ from __future__ import annotations
 
 import csv
 import io as _stdio
+import logging
 import os
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,6 +94,9 @@ def locate_header(rows: list[list[Any]], wanted_for: Callable[[list[str]], list[
     raise best
 
 
+#: bytes of a CSV parsed at a time by one thread (4 MiB: the fastest on the benchmark month)
+CSV_BLOCK_BYTES = 4 << 20
+
 #: field separators a CSV may use: the comma of 抖店's own exports, then what a European-locale
 #: Excel (";") or a "Text (Tab delimited)"/"Unicode text" save ("\t") writes
 CSV_DELIMITERS = (",", ";", "\t")
@@ -130,11 +134,12 @@ def _csv_layout(head: bytes, encoding: str, path: Path, wanted_for: Callable[[li
 
 
 def _read_csv_table(source: Any, encoding: str, wanted: list[int], threads: bool, delimiter: str,
-                    skip: int):
+                    skip: int, newlines: bool = True):
     """The CSV as a table of text, and its records that are not: ``broken`` (wrong number of
     fields) and blank lines (kept out of the table, but counted, so every row number is the row
     a person sees in Excel).  Row numbers of either are only known single-threaded (None
-    otherwise)."""
+    otherwise).  ``newlines``: whether a quoted cell may hold a line break (the reader then cuts
+    the file into blocks by following the quotes, at half the speed)."""
     broken: list[Any] = []
 
     def on_invalid(row: Any) -> str:
@@ -151,10 +156,10 @@ def _read_csv_table(source: Any, encoding: str, wanted: list[int], threads: bool
             autogenerate_column_names=True,
             encoding="utf8" if encoding == "utf-8" else encoding,
             use_threads=threads,
-            block_size=8 << 20,
+            block_size=CSV_BLOCK_BYTES,
             skip_rows=skip,
         ),
-        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False,
+        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=newlines, ignore_empty_lines=False,
                                          invalid_row_handler=on_invalid),
         convert_options=pacsv.ConvertOptions(
             column_types={n: pa.string() for n in names},
@@ -162,6 +167,26 @@ def _read_csv_table(source: Any, encoding: str, wanted: list[int], threads: bool
             strings_can_be_null=False,
         ),
     )
+    return table, broken
+
+
+def _read_csv_fast(path: Path, encoding: str, wanted: list[int], delimiter: str, skip: int):
+    """:func:`_read_csv_table` on every core, first without following quotes across lines.
+    That read is exact when no record is broken: a line break inside a quoted cell splits its
+    record into parts with fewer fields than the header's (or fails at a block's end), so a
+    file where every record has the header's fields holds no such cell.  Otherwise the file is
+    read again following the quotes, and single-threaded when blank lines or broken records
+    need their row numbers."""
+    try:
+        table, broken = _read_csv_table(path, encoding, wanted, True, delimiter, skip, newlines=False)
+        if not broken:
+            return table, broken
+    except pa.ArrowInvalid as exc:
+        if "utf8" in str(exc).lower():  # another encoding: for the caller
+            raise
+    table, broken = _read_csv_table(path, encoding, wanted, True, delimiter, skip)
+    if any(b[0] is None for b in broken):  # row numbers are only known single-threaded
+        table, broken = _read_csv_table(path, encoding, wanted, False, delimiter, skip)
     return table, broken
 
 
@@ -186,9 +211,7 @@ def read_csv_columns(path: Path, wanted_for: Callable[[list[str]], list[int]],
     # pasted in), quarantined row by row.
     damaged = False
     try:
-        table, broken = _read_csv_table(path, encoding, wanted, True, delimiter, skip)
-        if any(b[0] is None for b in broken):  # row numbers are only known single-threaded
-            table, broken = _read_csv_table(path, encoding, wanted, False, delimiter, skip)
+        table, broken = _read_csv_fast(path, encoding, wanted, delimiter, skip)
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         if encoding != "utf-8" or "utf8" not in str(exc).lower():
             raise InputError(f"cannot read the file as {encoding} text ({exc})", file=path) from exc
@@ -204,10 +227,12 @@ def read_csv_columns(path: Path, wanted_for: Callable[[list[str]], list[int]],
         numbers = numbers[~np.isin(numbers, np.array([b[0] for b in broken], dtype=np.int64))]
     rows = numbers[1:]
     chunked = [table.column(f"f{i}") for i in wanted]
-    with ThreadPoolExecutor(max_workers=ARROW_THREADS) as pool:  # copies, outside the GIL
-        columns = dict(zip(wanted, pool.map(lambda c: c.combine_chunks().slice(1), chunked)))
-    del chunked
     del table
+    columns = {}
+    for k, i in enumerate(wanted):  # one column's blocks at a time: the file is not held twice
+        columns[i] = chunked[k].combine_chunks().slice(1)
+        chunked[k] = None
+    del chunked
     # rows whose cells are all empty (",,,,," lines that Excel leaves at the end) are not data
     blank = None
     for arr in columns.values():
@@ -283,24 +308,90 @@ def read_sheet(path: str | Path, sheet: str | None = None, nrows: int | None = N
     return _sheet_rows(path, wb, names.index(sheet) if sheet in names else 0, nrows)
 
 
+# fastexcel says so (a warning on stderr) for a column without a cell, which :func:`_text_grid`
+# reads as text; the kit never relies on its guess
+logging.getLogger("fastexcel.types.dtype").addFilter(lambda record: "falling back to string" not in record.getMessage())
+
+
+@dataclass
+class TextGrid:
+    """A sheet whose every cell with a value holds text, as Arrow string columns from cell A1:
+    item ``i`` of column ``j`` is the cell of the sheet's row ``i + 1``, column ``j + 1``; an empty
+    cell is null."""
+
+    columns: list[pa.Array]
+
+    def head(self, n: int) -> list[list[Any]]:
+        """The first ``n`` rows as lists (None for an empty cell)."""
+        return [list(row) for row in zip(*(c.slice(0, n).to_pylist() for c in self.columns))]
+
+
+def _text_grid(path: Path, index: int) -> TextGrid | None:
+    """Sheet ``index`` as a :class:`TextGrid`, read by fastexcel (calamine straight into Arrow,
+    about twice as fast as building calamine's Python values), when every cell with a value holds
+    text; None when any column holds a number, date or boolean (or fastexcel cannot read the
+    file), so that the caller reads calamine's values and writes them as text by the kit's own
+    rule, :func:`~.cells.excel_cell`: which of the two reads a sheet changes no cell."""
+    import fastexcel
+
+    try:
+        sheet = fastexcel.read_excel(path.read_bytes()).load_sheet(
+            index, header_row=None, skip_rows=0, dtype_coercion="strict", schema_sample_rows=None)
+        infos = sheet.selected_columns
+        batch = sheet.to_arrow()
+    except Exception:  # a column of several types (strict), or a file for calamine to judge
+        return None
+    if not infos:
+        return None
+    first = infos[0].absolute_index  # fastexcel leaves out the empty columns on the left
+    if [c.absolute_index for c in infos] != list(range(first, first + len(infos))):
+        return None
+    if any(t not in (pa.string(), pa.large_string(), pa.string_view()) for t in batch.schema.types):
+        return None
+    n = batch.num_rows
+    return TextGrid([pa.nulls(n, pa.string())] * first + [c.cast(pa.string()) for c in batch.columns])
+
+
+def _text_columns(grid: TextGrid, start: int, headers: list[str], wanted: list[int]) -> RawColumns:
+    """:func:`read_excel_columns` of a :class:`TextGrid` whose header is row ``start``."""
+    data = [c.slice(start + 1) for c in grid.columns]
+    blank = None
+    for arr in data:
+        empty = pc.or_kleene(pc.is_null(arr), pc.equal(arr, ""))
+        blank = empty if blank is None else pc.and_kleene(blank, empty)
+    keep = pc.invert(blank)
+    rows = np.flatnonzero(as_numpy_bool(keep)) + start + 2
+    columns = {j: data[j].filter(keep).fill_null("") for j in wanted}
+    return RawColumns(headers, columns, rows.astype(np.int64), [], rows_read=len(rows))
+
+
 def _empty(row: list) -> bool:
     """No value in the row (the fast test for a million data rows; a header is :func:`_blank`)."""
     return row.count("") + row.count(None) == len(row)
 
 
+Grid = list[list[Any]] | TextGrid
+
+
+def _full_grid(path: Path, wb: Any, index: int) -> Grid:
+    """Every cell of sheet ``index``: a :class:`TextGrid` when every cell is text, else calamine's rows."""
+    return _text_grid(path, index) or _sheet_rows(path, wb, index)
+
+
 def _export_sheet(path: Path, wanted_for: Callable[[list[str]], list[int]]
-                  ) -> tuple[list[list[Any]], int, list[str], list[int]]:
+                  ) -> tuple[Grid, int, list[str], list[int]]:
     """``(grid, header index, headers, wanted)`` of the one sheet holding an export: the first
     sheet as 抖店 writes it, or the only other sheet with an export header (a notes sheet added in
     front).  Two sheets with exports → InputError: which one is meant is not for the kit to guess."""
     wb = _open_workbook(path)
     names = list(wb.sheet_names)
-    found: list[tuple[int, list[list[Any]], int, list[str], list[int]]] = []
+    found: list[tuple[int, Grid, int, list[str], list[int]]] = []
     best: ExportFormatError | None = None
     for index in range(len(names)):
-        grid = _sheet_rows(path, wb, index, None if index == 0 else HEADER_SEARCH_ROWS)
+        grid = _full_grid(path, wb, index) if index == 0 else _sheet_rows(path, wb, index, HEADER_SEARCH_ROWS)
+        head = grid.head(HEADER_SEARCH_ROWS) if isinstance(grid, TextGrid) else grid
         try:
-            found.append((index, grid, *locate_header(grid, wanted_for, path)))
+            found.append((index, grid, *locate_header(head, wanted_for, path)))
         except ExportFormatError as exc:
             if best is None or len(exc.missing) < len(best.missing):
                 best = exc
@@ -315,7 +406,7 @@ def _export_sheet(path: Path, wanted_for: Callable[[list[str]], list[int]]
                          "to read is not for the kit to guess: save each sheet as a file of its own", file=path)
     index, grid, start, headers, wanted = found[0]
     if index:
-        grid = _sheet_rows(path, wb, index)
+        grid = _full_grid(path, wb, index)
         wanted_for(headers)  # the state of the sheet that is read
     return grid, start, headers, wanted
 
@@ -326,6 +417,8 @@ def read_excel_columns(path: Path, wanted_for: Callable[[list[str]], list[int]],
     dates written as :func:`~returns_kit.io.cells.excel_cell` shows them, by each column's kind);
     row numbers are the sheet's (a title row above the header counts)."""
     grid, start, headers, wanted = _export_sheet(path, wanted_for)
+    if isinstance(grid, TextGrid):
+        return _text_columns(grid, start, headers, wanted)
     width = max(len(r) for r in grid)
     data_idx = [i for i in range(start + 1, len(grid)) if not _empty(grid[i])]
     data = [grid[i] for i in data_idx]

@@ -178,7 +178,7 @@ def _parse_number(s: pa.Array) -> tuple[pa.Array, pa.Array]:
         values = pc.cast(s, pa.float64())
         finite = pc.is_finite(values)  # "inf", "nan" are no amounts: the regex rejects them
         if not any_true(pc.invert(finite)):
-            return values, pc.invert(finite.fill_null(True))
+            return values, pc.invert(finite.fill_null(True))  # all false: nothing bad, nulls included
     except pa.ArrowInvalid:
         pass
     ok = pc.match_substring_regex(s, _NUMBER_RE).fill_null(False)

@@ -266,7 +266,7 @@ def _read_exports(files: list[Path], salt: str) -> list[tuple[str, pd.DataFrame,
         return [read_export(p, salt=salt) for p in files]
     with ThreadPoolExecutor(workers) as pool:
         futures = {p: pool.submit(read_export, p, salt=salt)
-                   for p in sorted(files, key=lambda p: -p.stat().st_size if p.is_file() else 0)}
+                   for p in sorted(files, key=lambda p: -p.stat().st_size)}
         try:
             return [futures[p].result() for p in files]
         except BaseException:

@@ -133,6 +133,15 @@ def _csv_layout(head: bytes, encoding: str, path: Path, wanted_for: Callable[[li
     raise best or InputError("no header row found (the file holds only blank rows)", file=path)
 
 
+def _all_empty(columns: list[pa.Array]) -> pa.Array | None:
+    """Which rows have no value (every cell null or "") in any of ``columns``; None without columns."""
+    blank = None
+    for arr in columns:
+        empty = pc.or_kleene(pc.is_null(arr), pc.equal(arr, ""))
+        blank = empty if blank is None else pc.and_kleene(blank, empty)
+    return blank
+
+
 def _read_csv_table(source: Any, encoding: str, wanted: list[int], threads: bool, delimiter: str,
                     skip: int, newlines: bool = True):
     """The CSV as a table of text, and its records that are not: ``broken`` (wrong number of
@@ -234,10 +243,7 @@ def read_csv_columns(path: Path, wanted_for: Callable[[list[str]], list[int]],
         chunked[k] = None
     del chunked
     # rows whose cells are all empty (",,,,," lines that Excel leaves at the end) are not data
-    blank = None
-    for arr in columns.values():
-        empty = pc.equal(arr, "")
-        blank = empty if blank is None else pc.and_(blank, empty)
+    blank = _all_empty(list(columns.values()))
     if blank is not None and any_true(blank):
         keep = pc.invert(blank)
         columns = {i: arr.filter(keep) for i, arr in columns.items()}
@@ -355,11 +361,7 @@ def _text_grid(path: Path, index: int) -> TextGrid | None:
 def _text_columns(grid: TextGrid, start: int, headers: list[str], wanted: list[int]) -> RawColumns:
     """:func:`read_excel_columns` of a :class:`TextGrid` whose header is row ``start``."""
     data = [c.slice(start + 1) for c in grid.columns]
-    blank = None
-    for arr in data:
-        empty = pc.or_kleene(pc.is_null(arr), pc.equal(arr, ""))
-        blank = empty if blank is None else pc.and_kleene(blank, empty)
-    keep = pc.invert(blank)
+    keep = pc.invert(_all_empty(data))
     rows = np.flatnonzero(as_numpy_bool(keep)) + start + 2
     columns = {j: data[j].filter(keep).fill_null("") for j in wanted}
     return RawColumns(headers, columns, rows.astype(np.int64), [], rows_read=len(rows))

@@ -845,6 +845,25 @@ def test_an_all_text_sheet_goes_straight_into_arrow_with_the_rows_and_cells_cala
     assert readers._text_grid(numbers, 0) is None
     assert both(numbers).columns[amount].to_pylist() == ["59.90", " ", "", "3"]
 
+    import fastexcel  # the number cell is seen in the sheet's XML: fastexcel is not asked to parse it
+
+    monkeypatch.setattr(fastexcel, "read_excel", lambda *a: pytest.fail("parsed a sheet known to hold a number"))
+    assert readers._text_grid(numbers, 0) is None
+
+
+@pytest.mark.parametrize("cell, text", [
+    ('<c r="A1" t="s"><v>0</v></c>', True), ('<c r="A1" t="inlineStr"><is><t>3</t></is></c>', True),
+    ('<c r="A1" s="1"/>', True), ('<c r="A1" s="2"></c>', True), ('<c r="A1" t="str"><f>B1</f><v>x</v></c>', True),
+    ('<c r="A1" t="e"><f>1/0</f><v>#DIV/0!</v></c>', True), ('<cols><col min="1" max="2"/></cols>', True),
+    ('<c r="A1"><v>3</v></c>', False), ('<c r="A1" s="3" t="n"><v>3.5</v></c>', False),
+    ('<c r="A1" t="b"><v>1</v></c>', False), ('<c r="A1" t="d"><v>2026-05-06T01:03:00</v></c>', False),
+    ('<c r="A1"><f>1+1</f><v>2</v></c>', False), ('<c r="A1" s="1"><f t="shared" si="0"/><v>2</v></c>', False),
+])
+def test_a_number_cell_is_seen_in_the_sheets_xml(cell, text):
+    from returns_kit.io import readers
+
+    assert (readers._NON_TEXT_CELL.search(cell.encode()) is None) == text
+
 
 @pytest.mark.parametrize("block", [700, 997, 1500, 1 << 20])
 def test_line_breaks_in_quoted_cells_are_read_wherever_the_reader_cuts_the_file(tmp_path, monkeypatch, block):

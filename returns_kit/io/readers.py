@@ -22,6 +22,8 @@ import csv
 import io as _stdio
 import logging
 import os
+import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -332,14 +334,42 @@ class TextGrid:
         return [list(row) for row in zip(*(c.slice(0, n).to_pylist() for c in self.columns))]
 
 
+#: a cell of an XLSX sheet's XML holding a value that is not text (a number, date or boolean:
+#: no ``t="s"``, ``"str"``, ``"inlineStr"`` or ``"e"``), formula or not
+_NON_TEXT_CELL = re.compile(
+    rb'<c\b(?![^>]*\bt="(?:s|str|inlineStr|e)")[^>]*[^/]>\s*(?:<f\b[^>]*(?:/>|>.*?</f>)\s*)?<v>', re.S)
+
+
+def _sheet_xml_head(path: Path, index: int, size: int = 1 << 18) -> bytes | None:
+    """The first ``size`` bytes of sheet ``index``'s XML when ``path`` is an XLSX/XLSM (its
+    first few hundred rows), else None: another format, or a part not where the workbook says."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            ids = re.findall(rb'<(?:\w+:)?sheet\b[^>]*\br:id="([^"]+)"', z.read("xl/workbook.xml"))
+            targets = {}
+            for tag in re.findall(rb"<Relationship\b[^>]*>", z.read("xl/_rels/workbook.xml.rels")):
+                rid, target = re.search(rb'\bId="([^"]+)"', tag), re.search(rb'\bTarget="([^"]+)"', tag)
+                if rid and target:
+                    targets[rid.group(1)] = target.group(1).decode()
+            target = targets[ids[index]]
+            with z.open(target.lstrip("/") if target.startswith("/") else "xl/" + target) as fh:
+                return fh.read(size)
+    except (zipfile.BadZipFile, KeyError, IndexError, OSError, UnicodeDecodeError):
+        return None
+
+
 def _text_grid(path: Path, index: int) -> TextGrid | None:
     """Sheet ``index`` as a :class:`TextGrid`, read by fastexcel (calamine straight into Arrow,
     about twice as fast as building calamine's Python values), when every cell with a value holds
     text; None when any column holds a number, date or boolean (or fastexcel cannot read the
     file), so that the caller reads calamine's values and writes them as text by the kit's own
-    rule, :func:`~.cells.excel_cell`: which of the two reads a sheet changes no cell."""
+    rule, :func:`~.cells.excel_cell`: which of the two reads a sheet changes no cell.  A number
+    cell in the first rows of an XLSX's XML sends the sheet that way before fastexcel parses it."""
     import fastexcel
 
+    head = _sheet_xml_head(path, index)
+    if head is not None and _NON_TEXT_CELL.search(head):  # calamine's way at once, not after a parse
+        return None
     try:
         sheet = fastexcel.read_excel(path.read_bytes()).load_sheet(
             index, header_row=None, skip_rows=0, dtype_coercion="strict", schema_sample_rows=None)

@@ -122,3 +122,11 @@ def test_a_column_of_numbers_is_read_as_the_pattern_says_whatever_else_it_holds(
             assert (value, rejected) == (float(text), False), text
         else:
             assert (value, rejected) == (None, True), text
+
+
+@given(st.integers(10**18, 10**30), st.sampled_from(["{}", "{:,}"]), st.integers(0, 10**6))
+def test_an_integer_too_long_for_any_quantity_is_rejected_not_a_crash(n, form, other):
+    """A 19-digit ID pasted into 商品数量 is a bad cell of its row (it used to stop the ingest
+    with Arrow's overflow error); the cells beside it keep their values."""
+    parsed, bad, _ = parse_values([form.format(n), str(other)], INT)
+    assert parsed.to_pylist() == [None, other] and bad.tolist() == [True, False]

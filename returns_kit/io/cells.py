@@ -220,12 +220,16 @@ def _parse_percent(s: pa.Array) -> tuple[pa.Array, pa.Array]:
     return pc.if_else(scaled, pc.divide(values, 100.0), values), bad
 
 
+#: digits an integer cell may have: 18 always fit int64 (a longer "quantity" is an ID in the wrong column)
+_INT_DIGITS = 18
+
+
 def _parse_int(s: pa.Array) -> tuple[pa.Array, pa.Array]:
-    digits = pc.ascii_is_decimal(s)
+    digits = pc.and_(pc.ascii_is_decimal(s), pc.less_equal(pc.utf8_length(s), _INT_DIGITS))
     if not any_true(pc.and_(pc.is_valid(s), pc.invert(digits))):  # only plain digits: one cast
         return pc.cast(s, pa.int64()), pc.and_(pc.is_valid(s), pc.invert(digits))
     t = pc.replace_substring_regex(s, r"[,，\s]", "")
-    ok = pc.match_substring_regex(t, r"^[+-]?[0-9]+(?:\.0*)?$").fill_null(False)
+    ok = pc.match_substring_regex(t, r"^[+-]?[0-9]{1,%d}(?:\.0*)?$" % _INT_DIGITS).fill_null(False)
     bad = pc.and_(pc.is_valid(s), pc.invert(ok))
     t = pc.replace_substring_regex(pc.if_else(ok, t, _NULL_STR), r"\.0*$", "")
     return pc.cast(t, pa.int64()), bad

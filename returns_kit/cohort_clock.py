@@ -24,6 +24,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from .core.frames import rows
 from .dispersion import Comparison, estimate_kappa, level_rel_var
 from .metrics import refund_success_time
 
@@ -70,10 +71,11 @@ def cohort_counts(aged: pd.DataFrame, as_of: pd.Timestamp, age_days: int) -> pd.
     creator's or live session's order), for the pay-days at least ``age_days`` old at ``as_of``
     (a day paid up to 23:59 is mature once ``day + age_days + 1`` has passed).  Columns
     ``date, product_id, live, paid, refunded``."""
-    paid = aged[aged["pay_time"].notna()]
+    cols = [c for c in ("pay_time", "product_id", "creator_id", "refunded_at_age") if c in aged]
+    paid = rows(aged, aged["pay_time"].notna(), cols)
     day = paid["pay_time"].dt.normalize()
     mature = day + pd.Timedelta(days=age_days + 1) <= as_of
-    paid = paid[mature]
+    paid = rows(paid, mature)
     live = paid["creator_id"].notna() if "creator_id" in paid else pd.Series(False, index=paid.index)
     frame = pd.DataFrame({"date": day[mature], "product_id": paid["product_id"].astype(object).fillna(""),
                           "live": live.to_numpy(), "refunded": paid["refunded_at_age"].astype(int)})

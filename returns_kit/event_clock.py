@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .dispersion import Comparison, estimate_kappa
-from .core.frames import isin
+from .core.frames import isin, rows
 
 __all__ = ["EventClockSettings", "EVENTS", "event_lags", "EventDay", "expected_events"]
 
@@ -49,10 +49,10 @@ def event_lags(outcomes: pd.DataFrame, after_sales: pd.DataFrame, event: str = "
     :func:`returns_kit.cohort_clock.refund_success_times`).  Returns ``(paid, events)``:
     ``paid`` indexed by pay-day; ``events`` with columns ``pay_day, event_day, events``.
     """
-    paid_frame = outcomes[outcomes["pay_time"].notna()]
+    paid_frame = rows(outcomes, outcomes["pay_time"].notna(), ["pay_time", "sub_order_id"])
     pay_day = paid_frame["pay_time"].dt.normalize()
     paid = pay_day.value_counts().sort_index()
-    pay_of = pd.Series(pay_day.to_numpy(), index=paid_frame["sub_order_id"].to_numpy())
+    pay_of = pd.Series(pay_day.to_numpy(), index=pd.Index(paid_frame["sub_order_id"]))  # IDs stay in Arrow
     if event == "applications":
         a = after_sales[isin(after_sales["sub_order_id"], pay_of.index)]
         subs, when = a["sub_order_id"], a["apply_time"]

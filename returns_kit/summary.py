@@ -31,6 +31,7 @@ import pandas as pd
 import scipy  # its submodules load on first use: a kernel showing kept results never needs scipy.stats
 
 from .config import load_yaml
+from .core.frames import rows
 from .core.periods import equal_age_cutoff, in_month, month_days, months_back_from, previous_month
 from .cohort_clock import refund_success_times
 from .core.stats import holm, mean_change_test, ratio_change_test, robust_between_variance, wilson_interval
@@ -236,14 +237,15 @@ def segment_keys(frame: pd.DataFrame, dimension: str) -> pd.Series:
 
 
 def _names(pair: MonthPair, dimension: str) -> dict[str, str]:
-    both = pd.concat([pair.outcomes, pair.previous_outcomes])
+    cols = ["product_id", "product_name", "creator_id", "creator_name"]
+    both = pd.concat([pair.outcomes[cols], pair.previous_outcomes[cols]])
     if dimension == "day":
         days = month_days(pair.month)
         return {f"{d:%Y-%m-%d}": f"{d:%m-%d} 周{_WEEKDAYS[d.day_of_week]}" for d in days}
     if dimension == "product":
         return {k: v or k for k, v in product_names(both).items()} | {_NONE: "未知商品"}
     if dimension == "creator":
-        named = both.dropna(subset=["creator_id"])
+        named = rows(both, both["creator_id"].notna())
         return named.groupby("creator_id")["creator_name"].agg(mode).to_dict() | {_NONE: NO_CREATOR}
     return {}
 
@@ -576,7 +578,7 @@ def carrier_damage_signal(outcomes: pd.DataFrame, min_orders: int = 30) -> dict[
     """The carrier whose damage rate is highest relative to all the other carriers' together
     (shipped sub-orders of the month's cohort, at least ``min_orders``): ``{name, damaged,
     damage_rate, ratio}``; None without two such carriers or any damage elsewhere."""
-    shipped = outcomes[outcomes["carrier"].notna()]
+    shipped = rows(outcomes, outcomes["carrier"].notna(), ["carrier", "sub_order_id", "damage"])
     g = shipped.groupby("carrier").agg(n=("sub_order_id", "size"), damaged=("damage", "sum"))
     g = g[g["n"] >= min_orders]
     if len(g) < 2:

@@ -4,11 +4,14 @@ import of a package module hidden inside a function, every chapter notebook wire
 
 import ast
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from returns_kit import chapters
+from returns_kit.chapters.context import UNREAD_ORDER_COLUMNS
+from returns_kit.model import LINEAGE
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("0[0-8]_*.ipynb"))
@@ -81,3 +84,20 @@ def test_no_package_import_inside_a_function():
                 if isinstance(node, ast.Import) and any(a.name.startswith("returns_kit") for a in node.names):
                     late.append(f"{path.relative_to(REPO)}:{node.lineno}")
     assert late == []
+
+
+def test_no_analysis_module_names_an_order_column_the_context_leaves_on_disk():
+    """A chapter reading one of ``UNREAD_ORDER_COLUMNS`` would find it missing in every report:
+    the loaders (io, the column model, the sample), the display labels and the context that
+    lists them are the only modules that may name them.  (The lineage columns, which every table
+    has, are left to the test that builds every chapter both ways, in test_store.py.)"""
+    allowed = {PACKAGE / "model.py", PACKAGE / "display.py", PACKAGE / "chapters" / "context.py"}
+    named = re.compile(r"""["'](%s)["']""" % "|".join(sorted(UNREAD_ORDER_COLUMNS - set(LINEAGE))))
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path in allowed or {"io", "sample"} & set(path.relative_to(PACKAGE).parts):
+            continue
+        found += [f"{path.relative_to(REPO)}: {m.group(1)}" for m in named.finditer(path.read_text(encoding="utf-8"))]
+    found += [f"{nb.name}: {m.group(1)}" for nb in NOTEBOOKS for cell in _code_cells(nb)
+              for m in named.finditer("".join(cell["source"]))]
+    assert found == []

@@ -12,6 +12,7 @@ Orders (paid in 2026-10 unless noted)      After-sales
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -90,6 +91,18 @@ def test_outcomes_count_a_sub_order_once_and_cap_the_amount(outcomes):
     assert bool(s1["refunded"]) and bool(s1["returned"]) and bool(s1["quality_refund"])
     assert s1["refund_amount"] == 100.0  # 100 + 20 refunded, capped at the 100.00 paid
     assert "S6" not in set(outcomes["sub_order_id"])  # never paid: not in any cohort
+
+
+def test_outcome_columns_alone_and_back_on_the_orders(orders, after_sales, taxonomy, outcomes):
+    added = metrics.outcome_columns(orders, after_sales, taxonomy)
+    assert list(added.columns) == ["refunded", "refund_amount", "returned", "quality_refund", "damage",
+                                   "after_sale_count", "first_apply_time"]
+    assert list(added.index) == list(orders.index[orders["pay_time"].notna()])  # S6, never paid, left out
+    pd.testing.assert_frame_equal(metrics.with_outcomes(orders, added), outcomes)
+    paid = orders[orders["pay_time"].notna()].reset_index(drop=True)
+    everyone = metrics.with_outcomes(paid, metrics.outcome_columns(paid, after_sales, taxonomy))
+    assert np.shares_memory(everyone["payable_amount"].to_numpy(), paid["payable_amount"].to_numpy())
+    pd.testing.assert_frame_equal(everyone.reset_index(drop=True), outcomes.reset_index(drop=True))
 
 
 def test_cohort_view_exact_values(outcomes):

@@ -12,13 +12,15 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from returns_kit import chapters
 from returns_kit.chapters import ch3_breakdown, notebook
 from returns_kit.chapters import context as context_module
-from returns_kit.chapters.context import STORE_DIR
+from returns_kit.chapters.context import STORE_DIR, UNREAD_ORDER_COLUMNS, Context, build_context
 from returns_kit.core import store as store_module
 from returns_kit.core.jsonable import jsonable
 from returns_kit.core.mime import TABLE_MIME
 from returns_kit.core.store import Store, code_version, open_store, store_key
+from returns_kit.io import load
 from returns_kit.report import run_report
 
 REPO = Path(__file__).resolve().parents[1]
@@ -71,9 +73,10 @@ def test_a_store_that_cannot_be_written_still_gives_the_result(tmp_path):
 
 
 def test_a_result_that_cannot_be_pickled_is_returned_not_kept(tmp_path):
-    value = {"rate": 0.5, "format": lambda x: f"{x:.1%}"}
+    value = {"rate": 0.5, "ids": list(range(10_000)), "format": lambda x: f"{x:.1%}"}
     assert Store(tmp_path).get("x", lambda: value) is value
     assert not Store(tmp_path).path("x").exists()
+    assert not list(tmp_path.glob(".*tmp"))  # the pickle streamed into the file and failed halfway: removed
 
 
 def test_only_the_newest_key_folders_of_a_group_are_kept(tmp_path):
@@ -126,7 +129,7 @@ def test_a_new_kernel_reads_the_context_and_chapters_the_report_kept(workspace, 
     def must_not_run(*args, **kwargs):
         raise AssertionError("recomputed although nothing changed")
 
-    monkeypatch.setattr(context_module, "sub_order_outcomes", must_not_run)
+    monkeypatch.setattr(context_module, "outcome_columns", must_not_run)
     monkeypatch.setattr(ch3_breakdown, "daily", must_not_run)
     monkeypatch.setattr(context_module.anomaly, "detect", must_not_run)
     monkeypatch.setattr(ch3_breakdown.Breakdown, "drilldowns", must_not_run)
@@ -141,6 +144,23 @@ def test_a_new_kernel_reads_the_context_and_chapters_the_report_kept(workspace, 
     assert len(shown) >= 2 and [sheet for _, _, sheet in ch.drilldown_sheets()] == shown  # the report's sheets
     assert "data" not in vars(ctx) and "outcomes" not in vars(ctx)  # the kernel read no table
     assert "_returns_kit_keep" not in pickle.loads(pickle.dumps(ch)).__dict__  # the context is not pickled
+
+
+def test_a_context_leaves_the_unread_order_columns_on_disk_and_builds_the_same_chapters(workspace, report):
+    folders = dict(raw_dir=workspace / "raw", external_dir=workspace / "external",
+                   processed_dir=workspace / "processed", conf_dir=workspace / "conf")
+    ctx = build_context("2026-10", **folders)  # no store: every chapter is computed
+    full = load(workspace / "raw", workspace / "processed", conf_dir=workspace / "conf")
+    assert set(full.orders.columns) - set(ctx.data.orders.columns) == UNREAD_ORDER_COLUMNS
+    assert list(ctx.data.orders.columns) == [c for c in full.orders.columns if c not in UNREAD_ORDER_COLUMNS]
+    assert not UNREAD_ORDER_COLUMNS & set(ctx.outcomes.columns)
+    whole = Context(month=ctx.month, settings=ctx.settings, taxonomy=ctx.taxonomy, catalog=ctx.catalog,
+                    conf_dir=ctx.conf_dir, external_dir=ctx.external_dir, given={"data": full})
+    for name in chapters.CHAPTERS:
+        build = getattr(chapters, name).build
+        mine, theirs = build(ctx), build(whole)
+        assert jsonable(mine.metrics()) == jsonable(theirs.metrics()), name
+        assert mine.drilldown_sheets() == theirs.drilldown_sheets(), name
 
 
 def test_a_kernel_showing_kept_chapters_imports_no_statistics_or_model_library(workspace, report):
@@ -178,13 +198,13 @@ def test_a_changed_setting_computes_the_month_again(workspace, report, tmp_path,
     shutil.copytree(workspace / "conf", conf)
     shutil.copytree(workspace / "processed", processed)
     calls = []
-    real = context_module.sub_order_outcomes
+    real = context_module.outcome_columns
 
     def counted(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(context_module, "sub_order_outcomes", counted)
+    monkeypatch.setattr(context_module, "outcome_columns", counted)
     assert len(_setup(workspace, conf, processed).outcomes) == len(_setup(workspace, conf, processed).outcomes)
     assert calls == [1]  # the copied folders are new inputs: computed once, then read back
     report_yml = conf / "base" / "report.yml"

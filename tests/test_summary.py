@@ -332,8 +332,7 @@ def test_a_shop_s_first_month_has_a_summary_without_drivers():
 
 def test_the_kept_summary_holds_the_pairs_dates_not_its_tables():
     """The summary object is kept between runs (chapters.base.kept): it carries the compared
-    months and times, while the month pair's sub-order tables (a gigabyte at the export limits)
-    stay with the context."""
+    months and times, not the month pair's sub-order tables (a gigabyte at the export limits)."""
     import pickle
 
     from returns_kit.chapters import ch0_summary
@@ -344,7 +343,7 @@ def test_the_kept_summary_holds_the_pairs_dates_not_its_tables():
                      luopan=pd.DataFrame(), third_party=pd.DataFrame(),
                      external_files=pd.DataFrame(columns=["file", "kind", "source", "rows"]))
     ch = ch0_summary.build(ctx)
-    pair = ctx.month_pair
+    pair = S.month_pair(ctx.data.orders, ctx.data.after_sales, ctx.outcomes, ctx.taxonomy, ctx.month, ctx.as_of)
     assert ch.pair == pair.dates() and ch.pair.has_previous and ch.pair.age_days == pair.age_days
     assert (ch.pair.month, ch.pair.previous, ch.pair.cutoff) == (pair.month, pair.previous, pair.cutoff)
     assert len(pickle.dumps(ch.pair)) < 1_000 < len(pickle.dumps(pair.outcomes))

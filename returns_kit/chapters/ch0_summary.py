@@ -26,7 +26,7 @@ from ..messages import alert_line
 from ..metrics import coverage_summary
 from ..reasons import reason_mismatches
 from ..summary import (DIMENSIONS, UNACTIONABLE, MonthPair, PairDates, carrier_damage_signal, drivers,
-                       equal_age_trend, hidden_quality_signal, hotspots, kpis, suggest)
+                       equal_age_trend, hidden_quality_signal, hotspots, kpis, month_pair, suggest)
 from .base import Chapter, kept
 from .context import Context
 
@@ -313,7 +313,9 @@ def top_tags(tagged: pd.DataFrame, min_share: float = MIN_EVIDENCE_SHARE) -> dic
 @kept
 def build(ctx: Context) -> Summary:
     """The summary of ``ctx.month``."""
-    pair = ctx.month_pair
+    # this month and last month at the same cohort age: the summary's alone, and let go once it is
+    # built (its tables are a gigabyte at the export limits)
+    pair = month_pair(ctx.data.orders, ctx.data.after_sales, ctx.outcomes, ctx.taxonomy, ctx.month, ctx.as_of)
     table = drivers(pair, ctx.taxonomy, min_orders=ctx.settings["min_orders"])
     mismatches = reason_mismatches(ctx.tagged, ctx.taxonomy, ctx.tagger)
     no_reason = int(ctx.taxonomy.is_no_reason(ctx.tagged["reason"]).sum())

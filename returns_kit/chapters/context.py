@@ -26,19 +26,30 @@ from ..config import load_yaml
 from ..core.periods import data_as_of, months_back_from, parse_month, promotion_day_set
 from ..core.store import Store, open_store, store_key
 from ..core.taxonomy import Taxonomy, load_taxonomy
-from ..io import (Dataset, Intervention, cached_manifest, inventory, load, load_benchmarks, load_catalog,
-                  load_interventions, load_luopan, load_promotions, load_third_party)
+from ..io import (Dataset, Intervention, cached_manifest, frame_columns, inventory, load, load_benchmarks,
+                  load_catalog, load_interventions, load_luopan, load_promotions, load_third_party)
 from ..messages import load_alert_config
-from ..metrics import REPORT_DEFAULTS, report_settings, sub_order_outcomes, top_products
+from ..metrics import REPORT_DEFAULTS, outcome_columns, report_settings, top_products, with_outcomes
 from ..tags import Tagger, load_tagger, tag_after_sales
 
-__all__ = ["Context", "build_context", "PROMOTION_LOOKBACK_MONTHS", "STORE_DIR"]
+__all__ = ["Context", "build_context", "PROMOTION_LOOKBACK_MONTHS", "STORE_DIR", "UNREAD_ORDER_COLUMNS"]
 
 #: the folder of ``processed_dir`` where the months' kept results live
 STORE_DIR = "context"
 
 #: months of promotion calendar the anomaly baselines look back over (this month + 12)
 PROMOTION_LOOKBACK_MONTHS = 13
+
+#: the order columns no chapter reads: a context leaves them in the Parquet cache (40% of the
+#: orders table's memory at the export limits, and of every frame built from it, the outcomes
+#: first).  ``returns_kit.load`` still gives them all to an analyst.
+UNREAD_ORDER_COLUMNS = frozenset({
+    "pay_method", "sku_spec", "item_code", "merchant_sku_code", "submit_time", "promised_ship_time",
+    "app_channel", "order_status_raw", "cancel_reason", "after_sale_status_raw", "order_type",
+    "shipping_fee", "discount_total", "platform_discount", "merchant_discount", "creator_discount",
+    "district", "logistics_info", "store_id", "warehouse_name", "is_anxin", "ad_channel", "tracking_no",
+    "source_file", "source_row",
+})
 
 
 def _kept(compute: Callable[["Context"], Any]) -> cached_property:
@@ -118,15 +129,20 @@ class Context:
     # -- the month's tables -----------------------------------------------------------------------
     @cached_property
     def data(self) -> Dataset:
-        """The exports of ``raw_dir``, from the Parquet cache of ``processed_dir``."""
+        """The exports of ``raw_dir``, from the Parquet cache of ``processed_dir``; the orders
+        without the :data:`UNREAD_ORDER_COLUMNS`."""
         if self.raw_dir is None or self.processed_dir is None:
             raise TypeError("a context without data needs raw_dir and processed_dir")
-        return load(self.raw_dir, self.processed_dir, conf_dir=self._conf)
+        return _load(self.raw_dir, self.processed_dir, self._conf)
 
-    @_kept
+    @cached_property
     def outcomes(self) -> pd.DataFrame:
-        """One row per paid sub-order with its refund outcome (:func:`returns_kit.metrics.sub_order_outcomes`)."""
-        return sub_order_outcomes(self.data.orders, self.data.after_sales, self.taxonomy)
+        """One row per paid sub-order with its refund outcome (:func:`returns_kit.metrics.sub_order_outcomes`).
+        Only the outcome columns are kept (:func:`~returns_kit.metrics.outcome_columns`); a kernel
+        reading them back puts them on its own orders table, whose columns it then shares."""
+        orders = self.data.orders
+        added = self.keep("outcomes", lambda: outcome_columns(orders, self.data.after_sales, self.taxonomy))
+        return with_outcomes(orders, added)
 
     @_kept
     def as_of(self) -> pd.Timestamp:
@@ -163,12 +179,6 @@ class Context:
         items = interventions.started_by(self.interventions, self.month)
         return [interventions.evaluate(self.outcomes, item, as_of=self.as_of, month=self.month,
                                        **self.intervention_settings) for item in items]
-
-    @_kept
-    def month_pair(self) -> summary.MonthPair:
-        """This month and last month at the same cohort age (:func:`returns_kit.summary.month_pair`)."""
-        return summary.month_pair(self.data.orders, self.data.after_sales, self.outcomes, self.taxonomy,
-                                  self.month, self.as_of)
 
     # -- conf/ ------------------------------------------------------------------------------
     @property
@@ -247,6 +257,12 @@ class Context:
         return inventory(self.external_dir, self._conf)
 
 
+def _load(raw_dir: str | Path, processed_dir: str | Path, conf_dir: Path) -> Dataset:
+    """The exports as a context reads them: through the cache, orders without the unread columns."""
+    return load(raw_dir, processed_dir, conf_dir=conf_dir,
+                order_columns=[c for c in frame_columns("orders") if c not in UNREAD_ORDER_COLUMNS])
+
+
 #: the inputs a context loads on first use (and :meth:`Context.of` accepts)
 _OPTIONAL = frozenset(name for name, value in vars(Context).items() if isinstance(value, cached_property))
 
@@ -268,7 +284,7 @@ def build_context(month: str, *, raw_dir: str | Path, external_dir: str | Path |
     given: dict[str, Any] = {}
     manifest = cached_manifest(raw_dir, processed_dir, conf_dir=conf)
     if manifest is None or keep is None:
-        given["data"] = load(raw_dir, processed_dir, conf_dir=conf)
+        given["data"] = _load(raw_dir, processed_dir, conf)
         manifest = manifest or cached_manifest(raw_dir, processed_dir, conf_dir=conf)
     store = None
     if keep is not None and manifest is not None:

@@ -101,12 +101,15 @@ class Store:
             if found is not _MISSING:
                 return found
             value = compute()
-            try:
-                data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-            except Exception:  # a result that cannot be pickled (it holds a lambda, say) is not kept
-                return value
-            with contextlib.suppress(OSError):
-                atomic_write(self.path(name), lambda tmp: tmp.write_bytes(data))
+
+            def dump(tmp: Path) -> None:  # straight into the file: no second copy of a big result in memory
+                with open(tmp, "wb") as fh:
+                    pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+            # a result that cannot be pickled (it holds a lambda, say) or a folder that cannot be
+            # written: not kept (the half-written temp file is removed)
+            with contextlib.suppress(Exception):
+                atomic_write(self.path(name), dump)
             return value
 
     def _read(self, name: str) -> Any:

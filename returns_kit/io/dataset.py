@@ -15,7 +15,8 @@ import hashlib
 import json
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -210,17 +211,32 @@ def _current_manifest(processed: Path, manifest: dict[str, Any]) -> str | None:
     return text
 
 
-def _read_cache(processed: Path, manifest: dict[str, Any], skipped: list[str]) -> Dataset | None:
+def _order_columns(columns: Sequence[str] | None) -> list[str]:
+    """The order columns to load: ``columns`` in the canonical order (all when None); an unknown
+    name is a TypeError."""
+    canonical = frame_columns("orders")
+    if columns is None:
+        return canonical
+    unknown = sorted(set(columns) - set(canonical))
+    if unknown:
+        raise TypeError(f"unknown order column(s): {', '.join(unknown)}")
+    return [c for c in canonical if c in set(columns)]
+
+
+def _read_cache(processed: Path, manifest: dict[str, Any], skipped: list[str],
+                order_columns: list[str]) -> Dataset | None:
     if _current_manifest(processed, manifest) is None:
         return None
     try:
         after_sales = pd.read_parquet(processed / "after_sales.parquet")
-        orders = pd.read_parquet(processed / "orders.parquet")
+        stored = pq.read_schema(processed / "orders.parquet").names
+        orders = pd.read_parquet(processed / "orders.parquet", columns=order_columns)
         if (list(after_sales.columns) != frame_columns("after_sales")
-                or list(orders.columns) != frame_columns("orders")):
+                or stored != frame_columns("orders") or list(orders.columns) != order_columns):
             return None
         after_sales = after_sales.astype(frame_dtypes("after_sales"))
-        orders = orders.astype(frame_dtypes("orders"))
+        dtypes = frame_dtypes("orders")
+        orders = orders.astype({c: dtypes[c] for c in order_columns})
         accounting = _accounting_frame(pd.read_parquet(processed / "accounting.parquet")
                                        .to_dict("records"))
         q = pd.read_parquet(processed / "quarantine.parquet")
@@ -275,14 +291,17 @@ def _read_exports(files: list[Path], salt: str) -> list[tuple[str, pd.DataFrame,
 
 
 def ingest(raw_dir: str | Path, processed_dir: str | Path, *, force: bool = False,
-           salt: str | None = None, conf_dir: str | Path = "conf") -> Dataset:
+           salt: str | None = None, conf_dir: str | Path = "conf",
+           order_columns: Sequence[str] | None = None) -> Dataset:
     """Read every export in ``raw_dir`` into canonical tables and cache them in ``processed_dir``.
 
     Writes ``after_sales.parquet``, ``orders.parquet``, ``accounting.parquet``,
     ``quarantine.csv`` and ``manifest.json`` (atomically).  When the manifest matches the raw
     files (names, sizes, mtimes), the kit version and the salt, and ``force`` is false, the cache
     is loaded instead of re-reading the exports.  ``salt`` (for ``buyer_key``) defaults to
-    :func:`returns_kit.config.get_salt` of ``conf_dir``.
+    :func:`returns_kit.config.get_salt` of ``conf_dir``.  ``order_columns``: the returned orders
+    table has only these columns (in the canonical order; the cache always has them all), so a
+    caller that reads a few columns of a million orders does not hold the rest in memory.
 
     Raises :class:`~returns_kit.errors.InputError` when the folder has no exports, or lacks the
     售后单 or the 订单 export.
@@ -303,8 +322,9 @@ def ingest(raw_dir: str | Path, processed_dir: str | Path, *, force: bool = Fals
     if salt is None:
         salt = get_salt(conf_dir)
     manifest = _manifest(files, salt)
+    columns = _order_columns(order_columns)
     if not force:
-        cached = _read_cache(processed, manifest, skipped)
+        cached = _read_cache(processed, manifest, skipped, columns)
         if cached is not None:
             return cached
 
@@ -347,7 +367,7 @@ def ingest(raw_dir: str | Path, processed_dir: str | Path, *, force: bool = Fals
     )
     data.data_quality()  # asserts the invariant on the totals
     _write_cache(processed, data, manifest)
-    return data
+    return data if order_columns is None else replace(data, orders=orders[columns])
 
 
 def cached_manifest(raw_dir: str | Path, processed_dir: str | Path, *, salt: str | None = None,

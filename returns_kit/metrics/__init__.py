@@ -10,7 +10,8 @@ Every rate is a fraction (0.153), computed per 子订单: a sub-order with two a
 Each function's docstring is the definition the report paraphrases in Chinese.  The topic
 modules, behind this flat namespace (``rk.metrics.cohort_view`` …):
 
-* :mod:`.outcomes` — :func:`sub_order_outcomes` (one row per paid sub-order), :func:`cohort`;
+* :mod:`.outcomes` — :func:`sub_order_outcomes` (one row per paid sub-order; its added columns alone,
+  :func:`outcome_columns`, and back on the orders, :func:`with_outcomes`), :func:`cohort`;
 * :mod:`.views` — chapter 1: application and cohort views, by 售后类型 × status, coverage;
 * :mod:`.ranking` — :func:`rate_table`, the Wilson ranking every breakdown uses;
 * :mod:`.products`, :mod:`.regions`, :mod:`.customers`, :mod:`.logistics`, :mod:`.creators`,
@@ -28,7 +29,8 @@ from .creators import NO_CREATOR, UNKNOWN_SOURCE, creators, traffic
 from .customers import BUYER_TYPES, buyer_types, customer_types
 from .definitions import DEFINITION_FUNCTIONS, DEFINITIONS_ZH, definitions_table
 from .logistics import carriers, damage_cells, damage_matrix, lag_summary, ship_apply_lags
-from .outcomes import DETAIL_COLUMNS, cohort, known_at, refund_details, refund_success_time, sub_order_outcomes
+from .outcomes import (DETAIL_COLUMNS, cohort, known_at, outcome_columns, refund_details, refund_success_time,
+                       sub_order_outcomes, with_outcomes)
 from .products import (PRICE_BANDS, category_rates, price_band, price_band_labels, price_band_rates,
                        product_names, top_products, unit_price)
 from .ranking import MIN_ORDERS, fill_segments, rate_table
@@ -44,8 +46,8 @@ __all__ = [
     "STATUS_GROUP_ORDER", "BUYER_TYPES", "NO_CREATOR", "UNKNOWN_SOURCE", "REGULAR_DAYS",
     "WEEKDAYS_ZH", "KIT_COLUMNS", "PROMOTION_COLUMNS", "DEFINITIONS_ZH", "DEFINITION_FUNCTIONS",
     "month_bounds", "month_days", "previous_month", "in_month", "data_as_of", "cohort_maturity",
-    "wilson_interval", "sub_order_outcomes", "cohort", "known_at", "refund_success_time", "refund_details",
-    "DETAIL_COLUMNS",
+    "wilson_interval", "sub_order_outcomes", "outcome_columns", "with_outcomes", "cohort", "known_at",
+    "refund_success_time", "refund_details", "DETAIL_COLUMNS",
     "applications", "application_view",
     "application_table", "cohort_view", "cohort_after_sales", "cohort_status_view", "cohort_table",
     "views_by_type", "coverage", "coverage_summary", "reason_breakdown", "rate_table",

@@ -9,7 +9,7 @@ import pandas as pd
 from ..core.stats import rate, wilson_interval
 from .outcomes import cohort
 from .ranking import MIN_ORDERS, rate_table
-from ..core.frames import isin
+from ..core.frames import isin, rows
 
 __all__ = ["carriers", "damage_cells", "damage_matrix", "ship_apply_lags", "lag_summary"]
 
@@ -21,8 +21,8 @@ def carriers(outcomes: pd.DataFrame, month: str, min_orders: int = MIN_ORDERS) -
     ``damage_rate`` = sub-orders with an open or successful damage (破损) after-sale / shipped,
     with its Wilson ``damage_ci_low``/``damage_ci_high``; sorted by ``damage_ci_low``.
     """
-    c = cohort(outcomes, month)
-    shipped = c[c["carrier"].notna()]
+    c = cohort(outcomes[["pay_time", "carrier", "refunded", "damage"]], month)
+    shipped = rows(c, c["carrier"].notna())
     table = rate_table(shipped, "carrier", min_orders=min_orders)
     table = table.rename(columns={"paid_sub_orders": "shipped_sub_orders"})
     damaged = shipped.groupby("carrier")["damage"].sum()
@@ -41,8 +41,8 @@ def damage_cells(outcomes: pd.DataFrame, month: str, min_orders: int = MIN_ORDER
     (fewer than ``min_orders`` shipped: too few to read, shown greyed or left out).  Cells with
     enough volume first, by ``ci_low``.
     """
-    c = cohort(outcomes, month)
-    shipped = c[c["carrier"].notna() & c["province"].notna()]
+    c = cohort(outcomes[["pay_time", "carrier", "province", "damage"]], month)
+    shipped = rows(c, c["carrier"].notna() & c["province"].notna())
     table = rate_table(shipped, ["carrier", "province"], flag="damage", min_orders=min_orders)
     return table.rename(columns={"paid_sub_orders": "shipped_sub_orders", "refunded": "damaged",
                                  "refund_rate": "damage_rate", "excess_refunds": "excess_damaged"})
@@ -70,10 +70,10 @@ def ship_apply_lags(outcomes: pd.DataFrame, after_sales: pd.DataFrame, month: st
     (fractional days).  After-sales applied before shipping (intercepted, 未发货仅退款) are not
     in it.
     """
-    c = cohort(outcomes, month)
-    c = c[c["ship_time"].notna()]
-    a = after_sales[isin(after_sales["sub_order_id"], c["sub_order_id"])]
     cols = ["sub_order_id", "carrier", "province", "ship_time"]
+    c = cohort(outcomes[[*cols, "pay_time"]], month)
+    c = rows(c, c["ship_time"].notna(), cols)
+    a = after_sales[isin(after_sales["sub_order_id"], c["sub_order_id"])]
     merged = a[["sub_order_id", "after_sale_type", "apply_time"]].merge(c[cols], on="sub_order_id")
     merged = merged[merged["apply_time"] >= merged["ship_time"]]
     merged = merged.sort_values(["sub_order_id", "apply_time"]).drop_duplicates("sub_order_id")

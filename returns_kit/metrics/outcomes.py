@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..core.frames import isin
+from ..core.frames import isin, rows
 from ..core.periods import in_month
 from ..core.taxonomy import Taxonomy
 
-__all__ = ["sub_order_outcomes", "cohort", "refund_success_time", "known_at", "refund_details", "DETAIL_COLUMNS"]
+__all__ = ["sub_order_outcomes", "outcome_columns", "with_outcomes", "cohort", "refund_success_time", "known_at",
+           "refund_details", "DETAIL_COLUMNS"]
 
 
 def sub_order_outcomes(orders: pd.DataFrame, after_sales: pd.DataFrame,
@@ -28,7 +29,15 @@ def sub_order_outcomes(orders: pd.DataFrame, after_sales: pd.DataFrame,
     * ``after_sale_count`` — number of 售后单 of any type and status;
     * ``first_apply_time`` — the earliest 售后申请时间.
     """
-    paid = orders[orders["pay_time"].notna()].copy()
+    return with_outcomes(orders, outcome_columns(orders, after_sales, taxonomy))
+
+
+def outcome_columns(orders: pd.DataFrame, after_sales: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
+    """The columns :func:`sub_order_outcomes` adds to the paid orders, alone, indexed by the paid
+    orders' row labels: what a report keeps of the outcomes (a few columns, where the paid orders
+    are a gigabyte at the export limits); :func:`with_outcomes` puts them back on the orders."""
+    has_paid = orders["pay_time"].notna()
+    paid = orders if has_paid.all() else orders[has_paid]
     a = after_sales.copy()
     category = taxonomy.categorize(a["reason"])
     success = a["is_refund_success"].astype(bool)
@@ -46,19 +55,31 @@ def sub_order_outcomes(orders: pd.DataFrame, after_sales: pd.DataFrame,
         after_sale_count=("after_sale_id", "size"),
         first_apply_time=("apply_time", "min"),
     )
-    out = paid.merge(per_sub, left_on="sub_order_id", right_index=True, how="left")
+    # a left join on the sub-order (unique among the kept orders): NaN where there is no after-sale
+    added = per_sub.reindex(paid["sub_order_id"].to_numpy())
+    added.index = paid.index
     for col in ("refunded", "returned", "quality_refund", "damage"):
-        out[col] = out[col].fillna(False).astype(bool)
-    out["after_sale_count"] = out["after_sale_count"].fillna(0).astype(int)
-    out["refund_amount"] = np.minimum(
-        out["refund_amount"].fillna(0.0), out["payable_amount"].fillna(0.0)
+        added[col] = added[col].fillna(False).astype(bool)
+    added["after_sale_count"] = added["after_sale_count"].fillna(0).astype(int)
+    added["refund_amount"] = np.minimum(
+        added["refund_amount"].fillna(0.0), paid["payable_amount"].fillna(0.0)
     ).round(2)
-    return out
+    return added
+
+
+def with_outcomes(orders: pd.DataFrame, added: pd.DataFrame) -> pd.DataFrame:
+    """The orders of ``added``'s rows (:func:`outcome_columns`) with its columns beside theirs.
+    When every order is paid the orders' columns are shared, not copied (copy-on-write: the
+    outcomes never change them)."""
+    paid = orders if added.index.equals(orders.index) else orders.loc[added.index]
+    return pd.concat([paid, added], axis=1)
 
 
 def cohort(outcomes: pd.DataFrame, month: str) -> pd.DataFrame:
-    """Paid sub-orders whose 支付完成时间 is in ``month`` (the cohort view's denominator)."""
-    return outcomes[in_month(outcomes["pay_time"], month)]
+    """Paid sub-orders whose 支付完成时间 is in ``month`` (the cohort view's denominator).  An export
+    of that month alone is handed back without copying its rows (copy-on-write shares them)."""
+    inside = in_month(outcomes["pay_time"], month)
+    return outcomes.copy(deep=False) if inside.all() else outcomes[inside]
 
 
 def refund_success_time(after_sales: pd.DataFrame) -> pd.Series:
@@ -98,7 +119,7 @@ def refund_details(outcomes: pd.DataFrame, after_sales: pd.DataFrame, month: str
     the rankings, ``pay_time``, ``refund_amount`` and the first successful refund's ``reason``.
     No buyer data (names, phones, addresses, notes) is among the columns."""
     c = cohort(outcomes, month)
-    c = c[c["refunded"]]
+    c = rows(c, c["refunded"], [col for col in DETAIL_COLUMNS if col in c])
     when = refund_success_time(after_sales)
     # only the cohort's refunds, only the columns read: the million-row month takes no copies
     keep = when.notna().to_numpy() & isin(after_sales["sub_order_id"], c["sub_order_id"])

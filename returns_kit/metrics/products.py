@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core.frames import rows
 from .outcomes import cohort
 from .ranking import MIN_ORDERS, fill_segments, mode, rate_table
 
@@ -48,7 +49,8 @@ def unit_price(frame: pd.DataFrame) -> pd.Series:
 
 def product_names(frame: pd.DataFrame) -> dict[str, str | None]:
     """``product_id`` → its most frequent 商品名称 in ``frame`` (``None`` when it has none)."""
-    names = frame.dropna(subset=["product_id"]).groupby("product_id")["product_name"].agg(mode)
+    named = rows(frame, frame["product_id"].notna(), ["product_id", "product_name"])
+    names = named.groupby("product_id")["product_name"].agg(mode)
     return {str(k): v for k, v in names.items()}
 
 

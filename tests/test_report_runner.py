@@ -431,6 +431,30 @@ def test_parallel_failure_names_the_first_failing_chapter_and_skips_the_rest(tmp
     assert not (tmp_path / "run" / "03_没运行.ipynb").exists()
 
 
+def test_the_summary_starts_after_the_chapters_whose_results_it_reads():
+    names = [Path(f"0{n}_x.ipynb") for n in range(9)]
+    assert report.execute.start_order(names) == [2, 3, 4, 5, 6, 1, 7, 8, 9]
+    assert report.execute.start_order(names[:3]) == [2, 3, 1]  # fewer chapters: last
+    assert report.execute.start_order([Path("03_x.ipynb"), Path("notes.ipynb")]) == [1, 2]  # no summary
+
+
+def test_a_failure_still_runs_the_summary_before_it_and_raises_the_summarys_error(tmp_path):
+    """Chapter 2 fails while the summary has not started (it starts after chapter 5): the
+    summary, which comes first in the report, still runs; it fails too, so its error is the one
+    raised (as in a run one after another); chapter 3 is not run."""
+    nbs = tmp_path / "nbs"
+    summary = _write(nbs, "00_摘要.ipynb", _nb([new_code_cell("raise KeyError('摘要')")]))
+    first = _write(nbs, "01_好.ipynb", _nb([new_code_cell("import time\ntime.sleep(2)")]))
+    second = _write(nbs, "02_快失败.ipynb", _nb([new_code_cell("1 / 0")]))
+    third = _write(nbs, "03_没运行.ipynb", _nb([new_code_cell("print('ran')")]))
+    with pytest.raises(NotebookError) as info:
+        report.execute_chapters([summary, first, second, third], {}, tmp_path / "run", timeout=60,
+                                progress=False, jobs=2)
+    assert "第0章" in str(info.value) and "KeyError" in str(info.value)
+    assert (tmp_path / "run" / "02_快失败.ipynb").exists()
+    assert not (tmp_path / "run" / "03_没运行.ipynb").exists()
+
+
 def test_timeout_raises_notebook_error_and_marks_the_notebook(tmp_path):
     src = _write(tmp_path / "nbs", "04_超时.ipynb", _nb([
         new_markdown_cell("# 第四章 超时"),

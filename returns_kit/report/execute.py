@@ -23,7 +23,8 @@ from ..errors import NotebookError
 from .params import chapter_number, read_notebook
 from .render import chapter_label
 
-__all__ = ["KERNEL_NAME", "chapter_seconds", "default_jobs", "execute_chapters", "kernel_warning", "worker_count"]
+__all__ = ["KERNEL_NAME", "chapter_seconds", "default_jobs", "execute_chapters", "kernel_warning", "start_order",
+           "worker_count"]
 
 KERNEL_NAME = "python3"  # resolves to this venv's interpreter when ipykernel is installed here
 
@@ -210,6 +211,22 @@ def _worker_kernel() -> _WorkerKernel:
     return _KERNEL
 
 
+#: the summary (chapter 0) starts once the chapters up to this one have started: it reads what
+#: they compute (the outcomes, the tags, the month's monitoring), so started first its kernel
+#: would compute all of them while the other kernels wait for them
+SUMMARY_STARTS_AFTER = 5
+
+
+def start_order(sources: Sequence[Path]) -> list[int]:
+    """The chapters' positions (1-based) in the order they are started: the report's order, but
+    the summary (chapter 0) after chapter :data:`SUMMARY_STARTS_AFTER` (or last)."""
+    numbers = [chapter_number(source, position) for position, source in enumerate(sources, 1)]
+    order = [p for p, n in enumerate(numbers, 1) if n != 0]
+    later = sum(1 for n in numbers if 0 < n <= SUMMARY_STARTS_AFTER)
+    summary = [p for p, n in enumerate(numbers, 1) if n == 0]
+    return order[:later] + summary + order[later:]
+
+
 def _execute_one(source: Path, output: Path, what: str, params: dict[str, Any], timeout: int | None,
                  start_timeout: int, kernel_name: str) -> str | None:
     """Run one chapter with papermill into ``output`` on this worker's kernel; the failure in
@@ -280,7 +297,10 @@ def execute_chapters(
     ``timeout`` seconds per cell.  When a chapter fails, the chapters not yet started are not
     run and the first failing chapter in the report's order raises NotebookError naming it and
     its executed notebook (which exists and is kept for debugging) — as a run one after another
-    would.  One progress bar counts the chapters done.
+    would.  Chapters start in :func:`start_order` (the summary after the chapters whose results
+    it reads); after a failure the chapters before the failing one in the report's order still
+    run, so the error raised is the one a run one after another would raise.  One progress bar
+    counts the chapters done.
     """
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -303,6 +323,10 @@ def execute_chapters(
     tasks = [(sources[i], outputs[i], what[i], params[i], timeout, start_timeout, KERNEL_NAME)
              for i in range(len(sources))]
     finished: set[int] = set()
+    order = start_order(sources)
+
+    def runnable(position: int) -> bool:  # no chapter before it in the report's order has failed
+        return not failures or position < min(failures)
 
     def record(position: int, failure: str | None) -> None:
         finished.add(position)
@@ -314,12 +338,13 @@ def execute_chapters(
     with _kernel_environment():
         try:
             with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-                queue = list(range(1, len(sources) + 1))
+                queue = list(order)
                 pending: dict[Any, int] = {}
                 while queue or pending:
-                    # start a chapter only when a worker is free and nothing has failed yet, so the
-                    # chapters after a failure are not run, as in a run one after another
-                    while queue and len(pending) < workers and not failures:
+                    # start a chapter when a worker is free, unless a chapter before it has failed:
+                    # the chapters after a failure are not run, as in a run one after another
+                    queue = [position for position in queue if runnable(position)]
+                    while queue and len(pending) < workers:
                         position = queue.pop(0)
                         pending[pool.submit(_execute_one, *tasks[position - 1])] = position
                     if not pending:
@@ -329,8 +354,8 @@ def execute_chapters(
                         position = pending.pop(future)
                         record(position, future.result())
         except BrokenProcessPool:  # no worker could start here (a script piped to python): in turn, here
-            for position in range(1, len(sources) + 1):
-                if position not in finished and not failures:
+            for position in order:
+                if position not in finished and runnable(position):
                     record(position, _execute_one(*tasks[position - 1]))
             _worker_kernel().discard()
     bar.close()

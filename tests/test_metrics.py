@@ -15,8 +15,11 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from returns_kit import metrics
+from returns_kit.metrics.ranking import mode
 from returns_kit.reasons import load_taxonomy
 
 T = pd.Timestamp
@@ -257,3 +260,15 @@ def test_every_definition_names_an_existing_function():
         assert text, "a figure without its function"
         for name in text.split(", "):
             assert hasattr(metrics, name.removeprefix("returns_kit.metrics.").split(" ")[0]), name
+
+
+@given(st.lists(st.tuples(st.sampled_from(["P1", "P2", "P10", None]), st.sampled_from(["裙", "裙子", "Dress", None])),
+                max_size=30))
+def test_product_names_are_each_products_most_frequent_name(pairs):
+    frame = pd.DataFrame(pairs, columns=["product_id", "product_name"], dtype="str")
+    by_product = frame.dropna(subset=["product_id"]).groupby("product_id")["product_name"].agg(mode)
+    # the definition, product by product; a product without any name has None (the groupby gives
+    # NaN there, which the summary's "name or ID" would have shown as "nan")
+    expected = {str(k): None if pd.isna(v) else v for k, v in by_product.items()}
+    got = metrics.product_names(frame)
+    assert got == expected and list(got) == list(expected)

@@ -38,7 +38,9 @@ def outcome_columns(orders: pd.DataFrame, after_sales: pd.DataFrame, taxonomy: T
     are a gigabyte at the export limits); :func:`with_outcomes` puts them back on the orders."""
     has_paid = orders["pay_time"].notna()
     paid = orders if has_paid.all() else orders[has_paid]
-    a = after_sales.copy()
+    # only the columns read (copy-on-write: the columns added below do not copy them)
+    a = after_sales[["sub_order_id", "after_sale_id", "after_sale_type", "status_group", "reason",
+                     "is_refund_success", "refund_goods_amount", "apply_time"]]
     category = taxonomy.categorize(a["reason"])
     success = a["is_refund_success"].astype(bool)
     a["_refund_amount"] = a["refund_goods_amount"].fillna(0.0).where(success, 0.0)

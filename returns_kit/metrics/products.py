@@ -48,10 +48,14 @@ def unit_price(frame: pd.DataFrame) -> pd.Series:
 
 
 def product_names(frame: pd.DataFrame) -> dict[str, str | None]:
-    """``product_id`` → its most frequent 商品名称 in ``frame`` (``None`` when it has none)."""
+    """``product_id`` → its most frequent 商品名称 in ``frame`` (``None`` when it has none; of
+    names as frequent, the first in sort order, as :func:`~returns_kit.metrics.ranking.mode`),
+    in the order of the sorted IDs.  Counted once over the pairs, not product by product."""
     named = rows(frame, frame["product_id"].notna(), ["product_id", "product_name"])
-    names = named.groupby("product_id")["product_name"].agg(mode)
-    return {str(k): v for k, v in names.items()}
+    counts = (rows(named, named["product_name"].notna()).value_counts(sort=False).rename("n").reset_index()
+              .sort_values(["product_id", "n", "product_name"], ascending=[True, False, True], kind="stable"))
+    top = dict(zip(*(counts.drop_duplicates("product_id")[c] for c in ("product_id", "product_name"))))
+    return {str(k): top.get(k) for k in named["product_id"].drop_duplicates().sort_values()}
 
 
 def price_band_rates(outcomes: pd.DataFrame, month: str, edges=PRICE_BANDS,

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..core.memory import trim
 from ..errors import NotebookError
 from .params import chapter_number, read_notebook
 from .render import chapter_label
@@ -145,10 +146,12 @@ def _ipc_kernel_manager(folder: str) -> type:
 
 
 #: run in a kept kernel before each chapter: a fresh namespace and execution count, no open
-#: figure; imported modules (and the month's context, see chapters.notebook) stay loaded
+#: figure, the memory the last chapter freed handed back (:func:`returns_kit.core.memory.trim`);
+#: imported modules (and the month's context, see chapters.notebook) stay loaded
 RESET_CODE = ("get_ipython().reset(new_session=True)\n"
               "import sys as _s; _s.modules.get('matplotlib.pyplot') and _s.modules['matplotlib.pyplot'].close('all')\n"
-              "del _s")
+              "import returns_kit.core.memory as _m; _m.trim()\n"
+              "del _s, _m")
 
 
 class _WorkerKernel:
@@ -276,6 +279,7 @@ def _execute_one(source: Path, output: Path, what: str, params: dict[str, Any], 
         # started leaves no banner (or no file): add one, so the kept notebook says it failed
         with contextlib.suppress(Exception):
             _mark_failed(output, source, failure)
+    trim()  # the executed notebook this worker held (tens of MB of tables at the export limits)
     return failure
 
 

@@ -7,11 +7,14 @@ import zipfile
 
 import nbformat
 import pandas as pd
+import pyarrow as pa
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 from returns_kit import display
-from returns_kit.core.files import safe_cell
+from returns_kit.core.files import safe_cell, safe_texts
 from returns_kit.report.tables import collect_tables, write_tables
 
 FRAME = pd.DataFrame({
@@ -63,6 +66,13 @@ def test_safe_cell_neutralises_formula_starts():
     for text in ("=1+1", "+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx"):
         assert safe_cell(text) == "'" + text
     assert safe_cell("法式碎花连衣裙") == "法式碎花连衣裙" and safe_cell("−1.4 个百分点") == "−1.4 个百分点"
+
+
+@given(st.lists(st.one_of(st.none(), st.text(max_size=6), st.sampled_from(["=A1", "+1", "-", "@x", "\t", "\r", "'"])),
+                max_size=30))
+def test_safe_texts_is_safe_cell_of_every_text(texts):
+    out = safe_texts(pa.array(texts, type=pa.string())).to_pylist()
+    assert out == [None if t is None else safe_cell(t) for t in texts]
 
 
 def _sheet_xml(path, index):

@@ -34,7 +34,7 @@ import pandas as pd
 import pyarrow as pa
 import rustpy_xlsxwriter as rx
 
-from ..core.files import atomic_write_bytes, safe_cell
+from ..core.files import atomic_write_bytes, safe_cell, safe_texts
 from ..core.mime import TABLE_MIME
 from ..core.store import open_store, store_key
 from .params import chapter_number, read_notebook
@@ -133,6 +133,9 @@ def _column(values: list[Any], kind: str) -> pd.Series:
     """One column's cells: numbers of a numeric ``kind`` as numbers, everything else as
     neutralised text (:func:`_text`), ``None`` as an empty cell."""
     numeric = kind in _NUMERIC
+    if all(v is None or type(v) is str for v in values) and (not numeric or any(v is not None for v in values)):
+        # text only (an empty numeric column stays numeric): neutralised at once
+        return pd.Series(pd.array(safe_texts(pa.array(values, type=pa.string())), dtype=pd.ArrowDtype(pa.string())))
     cells = [v if v is None or (numeric and _is_number(v)) else _text(v) for v in values]
     if numeric and all(v is None or _is_number(v) for v in cells):
         return pd.Series(pd.array(cells, dtype=pd.ArrowDtype(pa.float64())))

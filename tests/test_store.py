@@ -154,6 +154,8 @@ def test_a_context_leaves_the_unread_order_columns_on_disk_and_builds_the_same_c
     assert set(full.orders.columns) - set(ctx.data.orders.columns) == UNREAD_ORDER_COLUMNS
     assert list(ctx.data.orders.columns) == [c for c in full.orders.columns if c not in UNREAD_ORDER_COLUMNS]
     assert not UNREAD_ORDER_COLUMNS & set(ctx.outcomes.columns)
+    with pytest.raises(TypeError, match="unknown order column.*pay_methd"):
+        load(workspace / "raw", workspace / "processed", conf_dir=workspace / "conf", order_columns=["pay_methd"])
     whole = Context(month=ctx.month, settings=ctx.settings, taxonomy=ctx.taxonomy, catalog=ctx.catalog,
                     conf_dir=ctx.conf_dir, external_dir=ctx.external_dir, given={"data": full})
     for name in chapters.CHAPTERS:

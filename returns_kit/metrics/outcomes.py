@@ -36,8 +36,7 @@ def outcome_columns(orders: pd.DataFrame, after_sales: pd.DataFrame, taxonomy: T
     """The columns :func:`sub_order_outcomes` adds to the paid orders, alone, indexed by the paid
     orders' row labels: what a report keeps of the outcomes (a few columns, where the paid orders
     are a gigabyte at the export limits); :func:`with_outcomes` puts them back on the orders."""
-    has_paid = orders["pay_time"].notna()
-    paid = orders if has_paid.all() else orders[has_paid]
+    paid = rows(orders, orders["pay_time"].notna())
     # only the columns read (copy-on-write: the columns added below do not copy them)
     a = after_sales[["sub_order_id", "after_sale_id", "after_sale_type", "status_group", "reason",
                      "is_refund_success", "refund_goods_amount", "apply_time"]]
@@ -80,8 +79,7 @@ def with_outcomes(orders: pd.DataFrame, added: pd.DataFrame) -> pd.DataFrame:
 def cohort(outcomes: pd.DataFrame, month: str) -> pd.DataFrame:
     """Paid sub-orders whose 支付完成时间 is in ``month`` (the cohort view's denominator).  An export
     of that month alone is handed back without copying its rows (copy-on-write shares them)."""
-    inside = in_month(outcomes["pay_time"], month)
-    return outcomes.copy(deep=False) if inside.all() else outcomes[inside]
+    return rows(outcomes, in_month(outcomes["pay_time"], month))
 
 
 def refund_success_time(after_sales: pd.DataFrame) -> pd.Series:

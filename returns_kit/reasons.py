@@ -52,14 +52,16 @@ def tag_counts(tagged: pd.DataFrame) -> pd.Series:
     return tagged["tags"].explode().dropna().value_counts()
 
 
-def tag_table(after_sales: pd.DataFrame, month: str, tagger: Tagger) -> pd.DataFrame:
+def tag_table(after_sales: pd.DataFrame, month: str, tagger: Tagger,
+              tagged: pd.DataFrame | None = None) -> pd.DataFrame:
     """Custom tags of the after-sales applied in ``month``, most frequent first.
 
     count = after-sales carrying the tag (from the note or the 售后原因标签; one after-sale can
     carry several tags); share = count / after-sales applied in the month; prev_count/prev_share
-    the same for the previous month.
+    the same for the previous month.  ``tagged``: the month's :func:`~returns_kit.tags.tag_after_sales`
+    when the caller has it already (tagging a month at the export limits takes seconds).
     """
-    now = tag_after_sales(after_sales, month, tagger)
+    now = tagged if tagged is not None else tag_after_sales(after_sales, month, tagger)
     before = tag_after_sales(after_sales, previous_month(month), tagger)
     c, p = tag_counts(now), tag_counts(before)
     table = pd.DataFrame({"tag": tagger.tags})

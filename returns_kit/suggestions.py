@@ -78,7 +78,7 @@ def note_terms(note: str, tokenizer, stop: frozenset[str] = STOPWORDS) -> set[st
 
 
 def tag_suggestions(after_sales: pd.DataFrame, month: str, tagger: Tagger, n: int = 15,
-                    min_notes: int = 2, examples: int = 2) -> pd.DataFrame:
+                    min_notes: int = 2, examples: int = 2, tagged: pd.DataFrame | None = None) -> pd.DataFrame:
     """Terms and phrases of the month's buyer notes that no tag rule matched, for new rules.
 
     notes = notes of ``month`` without a tag that contain the term; score (summed TF-IDF) =
@@ -87,12 +87,13 @@ def tag_suggestions(after_sales: pd.DataFrame, month: str, tagger: Tagger, n: in
     elsewhere ranks first.  A term found only in notes already covered by a better-ranked term
     is left out (of equal scores the longer phrase wins).
     Columns: term, notes, score, examples (up to ``examples`` distinct notes, most frequent and
-    shortest first).
+    shortest first).  ``tagged``: the month's :func:`~returns_kit.tags.tag_after_sales` when the
+    caller has it already.
     """
     cols = ["term", "notes", "score", "examples"]
     all_notes = column_or_none(after_sales, "buyer_note")
     all_notes = all_notes[all_notes.map(tagger.informative)]
-    month_tagged = tag_after_sales(after_sales, month, tagger)
+    month_tagged = tagged if tagged is not None else tag_after_sales(after_sales, month, tagger)
     open_notes = month_tagged.loc[(month_tagged["note_tags"].map(len) == 0)
                                   & month_tagged["buyer_note"].map(tagger.informative), "buyer_note"]
     if open_notes.empty:

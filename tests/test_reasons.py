@@ -391,6 +391,8 @@ def test_tag_table_and_per_product_tags(tagger):
     assert table.loc["尺码不准", "prev_share"] == pytest.approx(1.0)
     assert table.index[0] == "做工粗糙"
     tagged = reasons.tag_after_sales(_after_sales(), "2026-10", tagger)
+    given = reasons.tag_table(_after_sales(), "2026-10", tagger, tagged=tagged)  # the month tagged once, handed in
+    pd.testing.assert_frame_equal(given.set_index("tag"), table)
     products = pd.DataFrame({"product_id": ["P2", "P1", "P9"], "product_name": ["置物架", "连衣裙", "无售后"]})
     by = reasons.tags_by_product(tagged, products)
     assert by["product_name"].tolist() == ["置物架", "连衣裙", "无售后"]
@@ -432,6 +434,8 @@ def test_tag_suggestions_list_frequent_unmatched_terms_with_examples(tagger):
     assert sugg["examples"].iloc[0].split(" / ")[0] == "保修卡没盖章"
     assert "偏小" not in set(sugg["term"])  # notes a rule matched are not mined
     assert (sugg["notes"] >= 2).all()
+    tagged = reasons.tag_after_sales(frame, "2026-10", tagger)
+    pd.testing.assert_frame_equal(reasons.tag_suggestions(frame, "2026-10", tagger, n=5, tagged=tagged), sugg)
 
 
 def test_segmentation_is_quiet(monkeypatch, capfd, tagger):

@@ -195,8 +195,8 @@ def build(ctx: Context) -> Reasons:
         month=month, taxonomy=tax, tag_categories={t: tagger.category_of(t) for t in tagger.tags},
         coverage=note_coverage(tagged, tagger), tagged=tagged,
         trend=category_trend(a, month, tax), reasons=reason_breakdown(a, month, tax),
-        tags=tag_table(a, month, tagger), by_product=tags_by_product(tagged, ctx.top_products),
-        suggestions=tag_suggestions(a, month, tagger, n=15),
+        tags=tag_table(a, month, tagger, tagged=tagged), by_product=tags_by_product(tagged, ctx.top_products),
+        suggestions=tag_suggestions(a, month, tagger, n=15, tagged=tagged),
         mismatches=mismatches,
         quality=quality_report(tagger, ctx.conf_dir if ctx.conf_dir is not None else Path("conf")),
     )

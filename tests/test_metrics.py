@@ -106,6 +106,11 @@ def test_outcome_columns_alone_and_back_on_the_orders(orders, after_sales, taxon
     everyone = metrics.with_outcomes(paid, metrics.outcome_columns(paid, after_sales, taxonomy))
     assert np.shares_memory(everyone["payable_amount"].to_numpy(), paid["payable_amount"].to_numpy())
     pd.testing.assert_frame_equal(everyone.reset_index(drop=True), outcomes.reset_index(drop=True))
+    repeated = orders.set_axis([i % 2 for i in range(len(orders))])  # repeated labels (frames stacked by hand)
+    again = metrics.sub_order_outcomes(repeated, after_sales, taxonomy)
+    pd.testing.assert_frame_equal(again.reset_index(drop=True), outcomes.reset_index(drop=True))
+    with pytest.raises(ValueError, match="not those of these orders"):
+        metrics.with_outcomes(orders, added.iloc[1:])
 
 
 def test_cohort_view_exact_values(outcomes):

@@ -221,7 +221,8 @@ def _order_columns(columns: Sequence[str] | None) -> list[str]:
     unknown = sorted(set(columns) - set(canonical))
     if unknown:
         raise TypeError(f"unknown order column(s): {', '.join(unknown)}")
-    return [c for c in canonical if c in set(columns)]
+    wanted = set(columns)
+    return [c for c in canonical if c in wanted]
 
 
 def _read_cache(processed: Path, manifest: dict[str, Any], skipped: list[str],

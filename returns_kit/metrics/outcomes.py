@@ -63,17 +63,22 @@ def outcome_columns(orders: pd.DataFrame, after_sales: pd.DataFrame, taxonomy: T
         added[col] = added[col].fillna(False).astype(bool)
     added["after_sale_count"] = added["after_sale_count"].fillna(0).astype(int)
     added["refund_amount"] = np.minimum(
-        added["refund_amount"].fillna(0.0), paid["payable_amount"].fillna(0.0)
+        added["refund_amount"].fillna(0.0).to_numpy(), paid["payable_amount"].fillna(0.0).to_numpy()
     ).round(2)
     return added
 
 
 def with_outcomes(orders: pd.DataFrame, added: pd.DataFrame) -> pd.DataFrame:
-    """The orders of ``added``'s rows (:func:`outcome_columns`) with its columns beside theirs.
-    When every order is paid the orders' columns are shared, not copied (copy-on-write: the
-    outcomes never change them)."""
-    paid = orders if added.index.equals(orders.index) else orders.loc[added.index]
-    return pd.concat([paid, added], axis=1)
+    """The paid orders with the columns of ``added`` (:func:`outcome_columns` of the same orders)
+    beside theirs, row for row (an index with repeated labels is fine).  When every order is paid
+    the orders' columns are shared, not copied (copy-on-write: the outcomes never change them).
+    Outcome columns of other orders are a ValueError."""
+    paid = rows(orders, orders["pay_time"].notna())
+    if not paid.index.equals(added.index):
+        raise ValueError("the outcome columns are not those of these orders' paid rows")
+    for col in added.columns:
+        paid[col] = added[col].to_numpy()
+    return paid
 
 
 def cohort(outcomes: pd.DataFrame, month: str) -> pd.DataFrame:

@@ -222,12 +222,12 @@ SUMMARY_STARTS_AFTER = 5
 
 def start_order(sources: Sequence[Path]) -> list[int]:
     """The chapters' positions (1-based) in the order they are started: the report's order, but
-    the summary (chapter 0) after chapter :data:`SUMMARY_STARTS_AFTER` (or last)."""
+    the summary (chapter 0) after the last chapter numbered up to :data:`SUMMARY_STARTS_AFTER`."""
     numbers = [chapter_number(source, position) for position, source in enumerate(sources, 1)]
-    order = [p for p, n in enumerate(numbers, 1) if n != 0]
-    later = sum(1 for n in numbers if 0 < n <= SUMMARY_STARTS_AFTER)
+    rest = [p for p, n in enumerate(numbers, 1) if n != 0]
     summary = [p for p, n in enumerate(numbers, 1) if n == 0]
-    return order[:later] + summary + order[later:]
+    cut = max((i for i, p in enumerate(rest, 1) if numbers[p - 1] <= SUMMARY_STARTS_AFTER), default=0)
+    return rest[:cut] + summary + rest[cut:]
 
 
 def _execute_one(source: Path, output: Path, what: str, params: dict[str, Any], timeout: int | None,

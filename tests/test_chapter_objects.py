@@ -193,6 +193,17 @@ def test_chapter3_uses_the_report_settings():
 # Chapter 4
 # --------------------------------------------------------------------------------------------
 
+def test_the_summary_counts_the_kept_hidden_quality_returns_without_the_tagger(ctx):
+    """Chapter 4 and the summary read the same ``ctx.mismatches`` (kept beside the month): a
+    kernel showing the summary never loads the tagger and fits its model for a count."""
+    assert ctx.mismatches["after_sale_id"].tolist() == ["A2"]
+    without = tiny.context(tagged=ctx.tagged, mismatches=ctx.mismatches, tagger=None)
+    assert section(chapters.ch0_summary.build(without)) == section(chapters.ch0_summary.build(ctx))
+    assert "evidence" not in ctx.mismatches  # chapter 4 adds its evidence to a copy
+    chapters.ch4_reasons.build(ctx)
+    assert "evidence" not in ctx.mismatches
+
+
 def test_chapter4_tags_sentences_and_section(ctx):
     ch = chapters.ch4_reasons.build(ctx)
     tags = dict(zip(ch.tagged["after_sale_id"], ch.tagged["tags"]))

@@ -13,6 +13,8 @@ import math
 import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -429,6 +431,16 @@ def test_parallel_failure_names_the_first_failing_chapter_and_skips_the_rest(tmp
     assert info.value.executed == (tmp_path / "run" / "01_慢失败.ipynb").resolve()
     assert (tmp_path / "run" / "02_快失败.ipynb").exists()
     assert not (tmp_path / "run" / "03_没运行.ipynb").exists()
+
+
+def test_a_chapter_worker_holds_no_arrow_numpy_or_pandas():
+    """A worker only drives papermill: with its start step (:func:`_worker_start`) it imports
+    neither pyarrow (papermill's HDFS support) nor numpy nor pandas — 70 MB in each worker."""
+    probe = ("import sys; from returns_kit.report import execute; execute._worker_start(); "
+             "import papermill, nbclient; papermill.execute_notebook; "
+             "print(sorted(m for m in ('pyarrow', 'numpy', 'pandas') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_the_summary_starts_after_the_chapters_whose_results_it_reads():

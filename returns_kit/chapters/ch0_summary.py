@@ -24,7 +24,6 @@ from ..display import money, p_phrase, pct, points_text
 from ..interventions import started_by
 from ..messages import alert_line
 from ..metrics import coverage_summary
-from ..reasons import reason_mismatches
 from ..summary import (DIMENSIONS, UNACTIONABLE, MonthPair, PairDates, carrier_damage_signal, drivers,
                        equal_age_trend, hidden_quality_signal, hotspots, kpis, month_pair, suggest)
 from .base import Chapter, kept
@@ -317,10 +316,9 @@ def build(ctx: Context) -> Summary:
     # built (its tables are a gigabyte at the export limits)
     pair = month_pair(ctx.data.orders, ctx.data.after_sales, ctx.outcomes, ctx.taxonomy, ctx.month, ctx.as_of)
     table = drivers(pair, ctx.taxonomy, min_orders=ctx.settings["min_orders"])
-    mismatches = reason_mismatches(ctx.tagged, ctx.taxonomy, ctx.tagger)
     no_reason = int(ctx.taxonomy.is_no_reason(ctx.tagged["reason"]).sum())
     signals = {"carrier_damage": carrier_damage_signal(pair.outcomes, ctx.settings["damage_cell_min_orders"]),
-               "hidden_quality": hidden_quality_signal(len(mismatches), no_reason)}
+               "hidden_quality": hidden_quality_signal(len(ctx.mismatches), no_reason)}
     age = ctx.detection.cohort.age_days
     return Summary(
         pair=pair.dates(), maturity=cohort_maturity(ctx.month, ctx.as_of, ctx.settings["maturity_days"]),

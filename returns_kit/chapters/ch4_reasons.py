@@ -18,7 +18,7 @@ import pandas as pd
 from ..core.jsonable import records
 from ..core.taxonomy import Taxonomy
 from ..display import pct
-from ..reasons import (category_trend, reason_breakdown, reason_mismatches, tag_counts, tag_suggestions, tag_table,
+from ..reasons import (category_trend, reason_breakdown, tag_counts, tag_suggestions, tag_table,
                        tags_by_product)
 from ..tags import NoteCoverage, note_coverage, quality_report
 from .base import Chapter, kept
@@ -188,9 +188,9 @@ def build(ctx: Context) -> Reasons:
     """Chapter 4 of ``ctx.month``."""
     a, month, tagger, tax = ctx.data.after_sales, ctx.month, ctx.tagger, ctx.taxonomy
     tagged = ctx.tagged
-    mismatches = reason_mismatches(tagged, tax, tagger)
-    mismatches["evidence"] = [tagger.evidence(note, tags.split("、"))
-                              for note, tags in zip(mismatches["buyer_note"], mismatches["detected_tags"])]
+    found = ctx.mismatches
+    mismatches = found.assign(evidence=[tagger.evidence(note, tags.split("、"))
+                                        for note, tags in zip(found["buyer_note"], found["detected_tags"])])
     return Reasons(
         month=month, taxonomy=tax, tag_categories={t: tagger.category_of(t) for t in tagger.tags},
         coverage=note_coverage(tagged, tagger), tagged=tagged,

@@ -29,6 +29,7 @@ from ..core.taxonomy import Taxonomy, load_taxonomy
 from ..io import (Dataset, Intervention, cached_manifest, frame_columns, inventory, load, load_benchmarks,
                   load_catalog, load_interventions, load_luopan, load_promotions, load_third_party)
 from ..messages import load_alert_config
+from ..reasons import reason_mismatches
 from ..metrics import REPORT_DEFAULTS, outcome_columns, report_settings, top_products, with_outcomes
 from ..tags import Tagger, load_tagger, tag_after_sales
 
@@ -162,6 +163,13 @@ class Context:
         """The month's after-sales with their custom tags (:func:`returns_kit.tags.tag_after_sales`):
         chapter 4 shows them, the summary reads the hidden quality returns from them."""
         return tag_after_sales(self.data.after_sales, self.month, self.tagger)
+
+    @_kept
+    def mismatches(self) -> pd.DataFrame:
+        """The month's hidden quality returns (:func:`returns_kit.reasons.reason_mismatches` of
+        :attr:`tagged`): chapter 4 lists them, the summary counts them.  Kept, so the summary's
+        kernel never loads the tagger and fits its model for a count."""
+        return reason_mismatches(self.tagged, self.taxonomy, self.tagger)
 
     @_kept
     def monitoring(self) -> anomaly.Detection:

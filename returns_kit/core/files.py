@@ -15,11 +15,12 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-
-import pyarrow as pa
-import pyarrow.compute as pc
+from typing import TYPE_CHECKING
 
 from ..errors import RunLockedError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyarrow as pa
 
 __all__ = ["atomic_write", "atomic_write_text", "atomic_write_bytes", "safe_cell", "safe_frame", "FORMULA_STARTS",
            "exclusive_lock"]
@@ -74,9 +75,13 @@ def safe_cell(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def safe_texts(texts: pa.Array) -> pa.Array:
+def safe_texts(texts: "pa.Array") -> "pa.Array":
     """:func:`safe_cell` of every text of an Arrow string array at once (nulls stay null): the
-    drill-down sheets of a month at the export limits are a million and a half cells."""
+    drill-down sheets of a month at the export limits are a million and a half cells.  (pyarrow
+    is imported here, not with the module: a report worker imports this module and never
+    needs it.)"""
+    import pyarrow.compute as pc
+
     risky = pc.starts_with(texts, FORMULA_STARTS[0])
     for start in FORMULA_STARTS[1:]:
         risky = pc.or_(risky, pc.starts_with(texts, start))

@@ -230,6 +230,13 @@ def start_order(sources: Sequence[Path]) -> list[int]:
     return rest[:cut] + summary + rest[cut:]
 
 
+def _worker_start() -> None:
+    """A chapter worker's first step.  papermill imports pyarrow's file systems, and numpy with
+    them (≈ 70 MB in each worker), only to offer ``hdfs://`` paths, which a report never hands
+    it: marked missing, papermill leaves HDFS out and the worker holds no Arrow."""
+    sys.modules.setdefault("pyarrow.fs", None)  # type: ignore[assignment]
+
+
 def _execute_one(source: Path, output: Path, what: str, params: dict[str, Any], timeout: int | None,
                  start_timeout: int, kernel_name: str) -> str | None:
     """Run one chapter with papermill into ``output`` on this worker's kernel; the failure in
@@ -341,7 +348,8 @@ def execute_chapters(
 
     with _kernel_environment():
         try:
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                     initializer=_worker_start) as pool:
                 queue = list(order)
                 pending: dict[Any, int] = {}
                 while queue or pending:

@@ -13,6 +13,7 @@ import numbers
 from typing import Any, Iterable
 
 import numpy as np
+import pyarrow as pa
 import pandas as pd
 
 from .core.jsonable import jsonable
@@ -257,6 +258,13 @@ def _json_column(s: pd.Series) -> list[Any]:
     if pd.api.types.is_datetime64_any_dtype(s.dtype):  # time_text, vectorised
         text = s.dt.strftime("%Y-%m-%d %H:%M:%S").where(s != s.dt.normalize(), s.dt.strftime("%Y-%m-%d"))
         return [None if v is None or v != v else v for v in text.tolist()]
+    if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:  # text or null, at once
+        return pa.Array.from_pandas(s).to_pylist()
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "biu":  # plain numbers: as Python numbers
+        return s.tolist()
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind == "f":  # NaN and infinities → null
+        values = s.to_numpy()
+        return np.where(np.isfinite(values), values, None).tolist()
     return [jsonable(v) for v in s.tolist()]
 
 

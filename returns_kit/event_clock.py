@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .dispersion import Comparison, estimate_kappa
-from .core.frames import isin, rows
+from .core.frames import isin, positions, rows
 
 __all__ = ["EventClockSettings", "EVENTS", "event_lags", "EventDay", "expected_events"]
 
@@ -52,16 +52,19 @@ def event_lags(outcomes: pd.DataFrame, after_sales: pd.DataFrame, event: str = "
     paid_frame = rows(outcomes, outcomes["pay_time"].notna(), ["pay_time", "sub_order_id"])
     pay_day = paid_frame["pay_time"].dt.normalize()
     paid = pay_day.value_counts().sort_index()
-    pay_of = pd.Series(pay_day.to_numpy(), index=pd.Index(paid_frame["sub_order_id"]))  # IDs stay in Arrow
+    ids = paid_frame["sub_order_id"]  # one per paid sub-order; IDs stay in Arrow
     if event == "applications":
-        a = after_sales[isin(after_sales["sub_order_id"], pay_of.index)]
+        a = after_sales[isin(after_sales["sub_order_id"], ids)]
         subs, when = a["sub_order_id"], a["apply_time"]
     elif event == "refunds":
-        when = refund_times[isin(refund_times.index, pay_of.index)]
-        subs = pd.Series(when.index, index=when.index)
+        when = refund_times[isin(refund_times.index, ids)]
+        subs = when.index
     else:
         raise ValueError(f"unknown event {event!r} (use {', '.join(EVENTS)})")
-    frame = pd.DataFrame({"pay_day": subs.map(pay_of).to_numpy(),
+    at = positions(subs, ids)
+    days = pay_day.to_numpy()[at]
+    days[at < 0] = np.datetime64("NaT")
+    frame = pd.DataFrame({"pay_day": days,
                           "event_day": pd.to_datetime(when).dt.normalize().to_numpy()}).dropna()
     events = frame.value_counts().rename("events").reset_index()
     return paid, events

@@ -219,29 +219,37 @@ def kpis(pair: MonthPair, alpha: float = 0.05) -> pd.DataFrame:
 
 # -- why it moved ---------------------------------------------------------------------------
 
+def _texts(values: pd.Series) -> pd.Series:
+    """``values`` as a text column (kept as it is when it is one already: a million Arrow texts
+    are not turned into Python objects to be grouped)."""
+    return values if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object else values.astype("str")
+
+
 def segment_keys(frame: pd.DataFrame, dimension: str) -> pd.Series:
     """Each paid sub-order's segment of ``dimension``: pay day (``YYYY-MM-DD``), product_id,
     creator_id (``"\\x00none"`` for orders without a creator), province, carrier."""
     if dimension == "day":
         return frame["pay_time"].dt.strftime("%Y-%m-%d")
     if dimension == "product":
-        return frame["product_id"].astype(object).fillna(_NONE)
+        return _texts(frame["product_id"]).fillna(_NONE)
     if dimension == "creator":
-        ids = frame["creator_id"] if "creator_id" in frame else pd.Series(None, index=frame.index, dtype=object)
-        return ids.astype(object).fillna(_NONE)
+        ids = frame["creator_id"] if "creator_id" in frame else pd.Series(None, index=frame.index, dtype="str")
+        return _texts(ids).fillna(_NONE)
     if dimension == "province":
-        return frame["province"].astype(object).fillna(UNKNOWN_PROVINCE)
+        return _texts(frame["province"]).fillna(UNKNOWN_PROVINCE)
     if dimension == "carrier":
-        return frame["carrier"].astype(object).fillna(NO_CARRIER)
+        return _texts(frame["carrier"]).fillna(NO_CARRIER)
     raise ValueError(f"unknown dimension {dimension!r} (one of {', '.join(DIMENSIONS)})")
 
 
 def _names(pair: MonthPair, dimension: str) -> dict[str, str]:
-    cols = ["product_id", "product_name", "creator_id", "creator_name"]
-    both = pd.concat([pair.outcomes[cols], pair.previous_outcomes[cols]])
     if dimension == "day":
         days = month_days(pair.month)
         return {f"{d:%Y-%m-%d}": f"{d:%m-%d} 周{_WEEKDAYS[d.day_of_week]}" for d in days}
+    if dimension not in ("product", "creator"):
+        return {}
+    cols = ["product_id", "product_name", "creator_id", "creator_name"]
+    both = pd.concat([pair.outcomes[cols], pair.previous_outcomes[cols]])
     if dimension == "product":
         return {k: v or k for k, v in product_names(both).items()} | {_NONE: "未知商品"}
     if dimension == "creator":

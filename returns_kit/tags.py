@@ -277,6 +277,7 @@ class Tagger:
     conf_key: str = ""  #: a hash of the rules' configuration (with the training notes: the model's cache key)
     _memo: dict[str, tuple[TagHit, ...]] = field(default_factory=dict, repr=False)
     _vetoed: dict[str, tuple[TagHit, ...]] = field(default_factory=dict, repr=False)
+    _informative: dict[Any, bool] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_dict(cls, conf: dict, source: str = "tags.yml") -> "Tagger":
@@ -347,11 +348,17 @@ class Tagger:
     # -- the rules ----------------------------------------------------------------------------
     def informative(self, note: Any) -> bool:
         """False for "-", blanks, notes in ``uninformative`` and notes with fewer than
-        ``min_note_chars`` Chinese characters or Latin letters (“1”, “？”, “😭😭”)."""
-        text = normalize_note(note)
-        if not text or text.replace(" ", "") in self.uninformative:
-            return False
-        return len(_WORDISH.findall(text)) >= self.min_note_chars
+        ``min_note_chars`` Chinese characters or Latin letters (“1”, “？”, “😭😭”).  Decided once
+        per distinct note (a month's notes repeat: “-”, “不想要了” …)."""
+        memo = note if isinstance(note, str) else None
+        known = self._informative.get(memo)
+        if known is None:
+            text = normalize_note(note)
+            known = bool(text) and text.replace(" ", "") not in self.uninformative \
+                and len(_WORDISH.findall(text)) >= self.min_note_chars
+            if memo is not None:
+                self._informative[memo] = known
+        return known
 
     def _negation_before(self, prefix: str) -> int:
         """How many characters at the end of ``prefix`` negate what follows: a word of
@@ -521,7 +528,8 @@ class Tagger:
 
     def explain(self, note: Any) -> tuple[TagHit, ...]:
         """The tags of one note with their evidence, in the order of ``tags.yml``."""
-        return self.explain_many([note])[0]
+        known = self._memo.get(note if isinstance(note, str) else "")
+        return known if known is not None else self.explain_many([note])[0]
 
     def tag(self, note: Any) -> tuple[str, ...]:
         """The custom tags of one note, in the order of ``tags.yml`` (empty when none applies)."""

@@ -24,8 +24,11 @@ October cohort: S1..S6 (6 sub-orders), refunded S1 S5 S6 (S3 still open, S4 clos
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 import tiny_month as tiny
 
 from returns_kit import metrics, sample
@@ -211,6 +214,22 @@ def test_buyer_types_repeat_needs_an_earlier_order(outcomes):
     same_time = pd.DataFrame({"order_id": ["X", "Y"], "sub_order_id": ["x", "y"], "buyer_key": ["K", "K"],
                               "pay_time": [T("2026-10-01 10:00")] * 2})
     assert metrics.buyer_types(same_time).tolist() == ["new", "new"]  # neither is earlier
+
+
+@given(st.lists(st.tuples(st.sampled_from(["O1", "O2", "O3", "O4", None]), st.sampled_from(["K1", "K2", None]),
+                          st.integers(0, 5)), min_size=1, max_size=25))
+def test_buyer_types_by_codes_equal_the_groupby_definition(rows):
+    """Orders and buyers grouped by integer codes give the types of the definition grouped by
+    the texts themselves (missing orders and keys included)."""
+    frame = pd.DataFrame({"order_id": pd.array([r[0] for r in rows], dtype="str"),
+                          "sub_order_id": [f"s{i}" for i in range(len(rows))],
+                          "buyer_key": pd.array([r[1] for r in rows], dtype="str"),
+                          "pay_time": [T("2026-10-01") + pd.Timedelta(hours=r[2]) for r in rows]})
+    order_pay = frame["pay_time"].groupby(frame["order_id"]).transform("min")
+    first = order_pay.groupby(frame["buyer_key"]).transform("min")
+    expected = pd.Series(np.where(order_pay > first, "repeat", "new"), dtype=object)
+    expected[frame["buyer_key"].isna()] = "unidentified"
+    assert metrics.buyer_types(frame).tolist() == expected.tolist()
 
 
 def test_customer_types_rates_and_volume(outcomes):

@@ -5,7 +5,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from returns_kit.core.frames import isin, rows
+from returns_kit.core.frames import isin, positions, rows
 
 
 def _frame(n: int) -> pd.DataFrame:
@@ -36,3 +36,14 @@ def test_isin_of_arrow_strings_is_pandas_isin(left, right):
     mine = pd.Series(left, dtype="str")
     theirs = pd.Series(right, dtype="str")
     assert isin(mine, theirs).tolist() == mine.isin(theirs).tolist()
+
+
+@given(st.lists(st.sampled_from(["S1", "S2", "S3", "S9", None]), max_size=20),
+       st.lists(st.sampled_from(["S2", "S3", "S4", "S5", None]), unique=True, max_size=5))
+def test_positions_of_arrow_strings_are_pandas_get_indexer(values, of):
+    """Each value's place in ``of`` (−1 where it is not), as pandas gives it, missing values included."""
+    mine, theirs = pd.Series(values, dtype="str"), pd.Series(of, dtype="str")
+    expected = pd.Index(theirs).get_indexer(mine).tolist()
+    assert positions(mine, theirs).tolist() == expected
+    assert positions(pd.Index(mine), theirs).tolist() == expected
+    assert positions(mine.astype(object), theirs.astype(object)).tolist() == expected  # not Arrow: pandas

@@ -166,3 +166,22 @@ def test_a_numeric_column_with_a_text_cell_keeps_each_cell_and_repeated_headers_
     assert rows == [["退款率", "退款率 (2)", "标签"], [0.25, 3, "尺码、=色差"], ["—", "", "是"], ["", 7, ""]]
     xml, styles = _sheet_xml(out, 2)
     assert _cell_format(xml, styles, "A2") == "0.0%" and _cell_format(xml, styles, "A3", "inlineStr") == "0.0%"
+
+
+_texts = st.lists(st.one_of(st.none(), st.text(max_size=8)), max_size=30)
+_floats = st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**6, 10**6).map(float)),
+                   max_size=30)
+
+
+@given(texts=_texts, floats=_floats, ints=st.lists(st.integers(-2**62, 2**62), max_size=30),
+       flags=st.lists(st.booleans(), max_size=30))
+def test_sheet_columns_at_once_equal_the_cell_by_cell_definition(texts, floats, ints, flags):
+    """table_data's columns of text, floats, integers and flags, each converted at once, are the
+    cells jsonable gives one by one: the same values and the same Python types (NaN and
+    infinities null, missing text null)."""
+    columns = [pd.Series(texts, dtype="str"), pd.Series(texts, dtype=pd.ArrowDtype(pa.string())),
+               pd.Series(floats, dtype="float64"), pd.Series(ints, dtype="int64"), pd.Series(flags, dtype=bool)]
+    for column in columns:
+        fast = display._json_column(column)
+        slow = [display.jsonable(v) for v in column.tolist()]
+        assert fast == slow and [type(v) for v in fast] == [type(v) for v in slow], column.dtype

@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["isin", "rows"]
+__all__ = ["isin", "positions", "rows"]
 
 _STRING_TYPES = (pa.string(), pa.large_string())
 
@@ -38,6 +38,20 @@ def isin(left: pd.Series | pd.Index, right: Any) -> np.ndarray:
         return np.zeros(len(mine), dtype=bool)
     found = pc.is_in(mine, value_set=theirs.cast(mine.type))
     return np.asarray(found.fill_null(False), dtype=bool)
+
+
+def positions(values: pd.Series | pd.Index, of: pd.Series | pd.Index) -> np.ndarray:
+    """Where each of ``values`` is in ``of`` (its first place), −1 where it is not: what
+    ``pd.Index(of).get_indexer(values)`` gives for an ``of`` without repeats — but, when both
+    are Arrow-backed strings, through ``pyarrow.compute.index_in``, without the hash table of
+    Python objects pandas builds over ``of`` (a second per million IDs)."""
+    mine, theirs = _arrow_strings(values), _arrow_strings(of)
+    if mine is None or theirs is None:
+        return np.asarray(pd.Index(of).get_indexer(values), dtype=np.int64)
+    if len(theirs) == 0:
+        return np.full(len(mine), -1, dtype=np.int64)
+    found = pc.index_in(mine, value_set=theirs.cast(mine.type))
+    return np.asarray(found.fill_null(-1), dtype=np.int64)
 
 
 def rows(frame: pd.DataFrame, mask: Any, columns: list[str] | None = None) -> pd.DataFrame:

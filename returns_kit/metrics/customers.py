@@ -27,11 +27,19 @@ def buyer_types(outcomes: pd.DataFrame) -> pd.Series:
     """
     key = outcomes["buyer_key"] if "buyer_key" in outcomes else pd.Series(None, index=outcomes.index)
     order = outcomes["order_id"] if "order_id" in outcomes else outcomes["sub_order_id"]
-    order_pay = outcomes["pay_time"].groupby(order).transform("min")
-    first = order_pay.groupby(key).transform("min")
-    out = pd.Series(np.where(order_pay > first, "repeat", "new"), index=outcomes.index, dtype=object)
+    pay = pd.Series(outcomes["pay_time"].to_numpy())
+    order_pay = pay.groupby(_codes(order)).transform("min")  # grouped by codes, not by 19-digit texts
+    first = order_pay.groupby(_codes(key)).transform("min")
+    out = pd.Series(np.where(order_pay.to_numpy() > first.to_numpy(), "repeat", "new"), index=outcomes.index,
+                    dtype=object)
     out[key.isna()] = "unidentified"
     return out
+
+
+def _codes(values: pd.Series) -> np.ndarray:
+    """An integer code per distinct value (NaN for a missing one, which no group takes)."""
+    codes = pd.factorize(values)[0]
+    return np.where(codes >= 0, codes, np.nan) if (codes < 0).any() else codes
 
 
 def customer_types(outcomes: pd.DataFrame, month: str, min_orders: int = MIN_ORDERS) -> pd.DataFrame:

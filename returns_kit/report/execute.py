@@ -145,6 +145,18 @@ def _ipc_kernel_manager(folder: str) -> type:
     return IPCKernelManager
 
 
+#: the kernel's command-line options: ipykernel 7 logs a transport warning at every start; cell
+#: errors still reach the runner as messages, only the kernel's own log is quieted
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
+
+#: run in a kernel started ahead of its first chapter (:class:`ChapterWorkers`, while the runner
+#: ingests): the kit's chapter modules and the libraries they import, so the first chapter
+#: starts warm; the namespace is reset before the chapter (:data:`RESET_CODE`), the modules stay
+WARM_CODE = ("import returns_kit as _rk\n"
+             "for _n in (*_rk.chapters.CHAPTERS, 'notebook'): getattr(_rk.chapters, _n)\n"
+             "import returns_kit.plots, returns_kit.display\n"
+             "del _rk, _n")
+
 #: run in a kept kernel before each chapter: a fresh namespace and execution count, no open
 #: figure, the memory the last chapter freed handed back (:func:`returns_kit.core.memory.trim`);
 #: imported modules (and the month's context, see chapters.notebook) stay loaded
@@ -177,17 +189,39 @@ class _WorkerKernel:
         return self.km  # papermill starts it, in ``cwd``
 
     def _reset(self) -> bool:
+        return self.run(RESET_CODE, ready_timeout=30, timeout=60)
+
+    def run(self, code: str, ready_timeout: int, timeout: int) -> bool:
+        """Run ``code`` silently in the kernel; whether it ran without an error."""
         try:
             client = self.km.blocking_client()
             client.start_channels()
             try:
-                client.wait_for_ready(timeout=30)
-                reply = client.execute_interactive(RESET_CODE, silent=True, store_history=False, timeout=60)
+                client.wait_for_ready(timeout=ready_timeout)
+                reply = client.execute_interactive(code, silent=True, store_history=False, timeout=timeout)
             finally:
                 client.stop_channels()
             return reply["content"]["status"] == "ok"
         except Exception:
             return False
+
+    def start(self, kernel_name: str, cwd: str, start_timeout: int) -> bool:
+        """Start the kernel in ``cwd`` ahead of its first chapter and import the kit into it
+        (:data:`WARM_CODE`); whether it is ready.  One that fails is discarded: the chapter
+        then starts its own, and says why it could not."""
+        from jupyter_core.utils import run_sync
+
+        km = self.get(kernel_name, cwd)
+        try:
+            if not km.has_kernel:
+                run_sync(km.start_kernel)(cwd=cwd, extra_arguments=KERNEL_ARGUMENTS)
+        except Exception:
+            self.discard()
+            return False
+        if self.run(WARM_CODE, ready_timeout=start_timeout, timeout=start_timeout):
+            return True
+        self.discard()
+        return False
 
     def discard(self) -> None:
         if self.km is not None and self.km.has_kernel:
@@ -237,6 +271,46 @@ def _worker_start() -> None:
     sys.modules.setdefault("pyarrow.fs", None)  # type: ignore[assignment]
 
 
+def _start_kernel(kernel_name: str, cwd: str, start_timeout: int) -> bool:
+    """A worker's kernel started ahead of the chapters (:meth:`_WorkerKernel.start`)."""
+    return _worker_kernel().start(kernel_name, cwd, start_timeout)
+
+
+class ChapterWorkers:
+    """The worker processes of one report run, each starting its kernel at once.
+
+    A run creates them before it ingests the exports, so the workers' and kernels' start and
+    the kit's imports (≈ 2–3 s each) happen while the ingest runs in its own process, on the
+    core the ingest leaves idle part of the time; :func:`execute_chapters` then runs the
+    chapters on them.  ``count`` workers (:func:`worker_count`); kernels start in ``cwd`` (the
+    chapters' folder).  Use as a context manager, or :meth:`close` them; a worker whose kernel
+    did not start starts one with its first chapter."""
+
+    def __init__(self, count: int, cwd: str | os.PathLike, start_timeout: int = 120) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        self.count = count
+        self.pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_worker_start)
+        with _kernel_environment():  # the workers, and so their kernels, start with it
+            with contextlib.suppress(BrokenProcessPool, RuntimeError, OSError):
+                # one task per worker: each takes seconds, so each idle worker takes one
+                for _ in range(count):
+                    self.pool.submit(_start_kernel, KERNEL_NAME, str(Path(cwd).resolve()), start_timeout)
+
+    def close(self) -> None:
+        """Stop the workers (their kernels are shut down as they exit)."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> "ChapterWorkers":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
 def _execute_one(source: Path, output: Path, what: str, params: dict[str, Any], timeout: int | None,
                  start_timeout: int, kernel_name: str) -> str | None:
     """Run one chapter with papermill into ``output`` on this worker's kernel; the failure in
@@ -261,9 +335,7 @@ def _execute_one(source: Path, output: Path, what: str, params: dict[str, Any], 
             progress_bar=False,
             log_output=False,
             km=kernel.get(kernel_name, cwd),
-            # ipykernel 7 logs a transport warning at every start; cell errors still
-            # reach us as messages, only the kernel's own log is quieted
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            extra_arguments=KERNEL_ARGUMENTS,
         )
     except PapermillExecutionError as exc:
         failure = f"{what} failed: {exc.ename}: {_short(exc.evalue)}"
@@ -299,6 +371,7 @@ def execute_chapters(
     progress: bool = True,
     start_timeout: int = 120,
     jobs: int | None = None,
+    workers: ChapterWorkers | None = None,
 ) -> list[Path]:
     """Run the chapters with papermill into ``workdir/<same name>``, ``jobs`` at a time
     (default :func:`default_jobs`; each chapter is its own kernel, so kernel starts are paid in
@@ -311,10 +384,10 @@ def execute_chapters(
     would.  Chapters start in :func:`start_order` (the summary after the chapters whose results
     it reads); after a failure the chapters before the failing one in the report's order still
     run, so the error raised is the one a run one after another would raise.  One progress bar
-    counts the chapters done.
+    counts the chapters done.  ``workers``: the run's :class:`ChapterWorkers`, started ahead
+    (they stay open; else workers are started here, ``jobs`` of them, and closed at the end).
     """
-    import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures import FIRST_COMPLETED, wait
     from concurrent.futures.process import BrokenProcessPool
 
     from tqdm.auto import tqdm
@@ -329,7 +402,7 @@ def execute_chapters(
     outputs = [(workdir / source.name).resolve() for source in sources]
     failures: dict[int, str] = {}
     bar = tqdm(total=len(sources), desc="章节", unit="章", disable=not progress)
-    workers = worker_count(jobs, len(sources))
+    count = workers.count if workers is not None else worker_count(jobs, len(sources))
     what = [f"第{chapter_number(source, position)}章 {source.name}" for position, source in enumerate(sources, 1)]
     tasks = [(sources[i], outputs[i], what[i], params[i], timeout, start_timeout, KERNEL_NAME)
              for i in range(len(sources))]
@@ -346,17 +419,22 @@ def execute_chapters(
         if failure is not None:
             failures[position] = failure
 
+    own = workers is None
+    if own:
+        workers = ChapterWorkers(count, sources[0].parent if sources else Path.cwd(), start_timeout)
     with _kernel_environment():
         try:
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                     initializer=_worker_start) as pool:
+            with contextlib.ExitStack() as stack:
+                if own:
+                    stack.enter_context(workers)
+                pool = workers.pool
                 queue = list(order)
                 pending: dict[Any, int] = {}
                 while queue or pending:
                     # start a chapter when a worker is free, unless a chapter before it has failed:
                     # the chapters after a failure are not run, as in a run one after another
                     queue = [position for position in queue if runnable(position)]
-                    while queue and len(pending) < workers:
+                    while queue and len(pending) < count:
                         position = queue.pop(0)
                         pending[pool.submit(_execute_one, *tasks[position - 1])] = position
                     if not pending:

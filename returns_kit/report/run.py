@@ -25,7 +25,7 @@ from ..core.jsonable import jsonable
 from ..core.periods import months_of, parse_month
 from ..errors import InputError, NotebookError, ParameterError, ReturnsKitError
 from ..io import Dataset, cache_summary, ingest
-from .execute import chapter_seconds, execute_chapters, kernel_warning, worker_count
+from .execute import ChapterWorkers, chapter_seconds, execute_chapters, kernel_warning, worker_count
 from .params import discover_notebooks, validate_params
 from .render import NotebookWarning, render_html, warm_up
 from .sections import collect_sections
@@ -185,6 +185,7 @@ class _MonthRun:
     font_cache: Path
     tables_cache: Path
     chart_cache: Path
+    workers: ChapterWorkers | None = None
     timings: dict[str, float] = field(default_factory=dict)
     run_id: str = field(default_factory=new_run_id)
 
@@ -225,8 +226,12 @@ def _execute_and_render(run: _MonthRun, own: Path) -> tuple[str, dict[str, Any],
     started = time.perf_counter()
     warming = threading.Thread(target=warm_up, name="returns-kit render warm-up", daemon=True)
     warming.start()  # this process only waits while the chapters run: load the renderer meanwhile
-    executed = execute_chapters(run.notebooks, run.params, own, timeout=run.timeout, progress=run.progress,
-                                jobs=run.jobs)
+    try:
+        executed = execute_chapters(run.notebooks, run.params, own, timeout=run.timeout, progress=run.progress,
+                                    jobs=run.jobs, workers=run.workers)
+    finally:
+        if run.workers is not None:
+            run.workers.close()  # the kernels' memory is handed back before the page renders
     timings["chapters"] = time.perf_counter() - started
     warming.join()
     started = time.perf_counter()
@@ -326,20 +331,23 @@ def run_report(
     check_conf(conf)  # a broken YAML setting: its file and line, exit 2, before any notebook
 
     # Ingest first: bad input exits 2 before any notebook runs, and the chapters read its cache.
-    # Runs of other months share the cache: the second waits for the first's ingest.
-    started = time.perf_counter()
-    have, skipped = _ingest_in_turn(raw, processed, conf)
-    timings = {"ingest": time.perf_counter() - started}
-    require_month_data(have, month, raw)
-    if skipped:
-        _print_warning(f"not read (not 抖店 exports) in {raw}: {', '.join(skipped)}")
+    # Runs of other months share the cache: the second waits for the first's ingest.  The
+    # chapters' workers and kernels start meanwhile (ChapterWorkers), on the core it leaves idle.
+    with ChapterWorkers(worker_count(jobs, len(nb_paths)), nb_paths[0].parent) as workers:
+        started = time.perf_counter()
+        have, skipped = _ingest_in_turn(raw, processed, conf)
+        timings = {"ingest": time.perf_counter() - started}
+        require_month_data(have, month, raw)
+        if skipped:
+            _print_warning(f"not read (not 抖店 exports) in {raw}: {', '.join(skipped)}")
 
-    month_dir = Path(out) / month
-    with exclusive_lock(month_dir / ".lock", f"the {month} report in {month_dir}"):
-        index = _render_month(_MonthRun(month, month_dir, nb_paths, per_nb, timeout, progress, jobs,
-                                        font_cache=Path(processed) / FONT_CACHE_DIR,
-                                        tables_cache=Path(processed) / TABLES_CACHE_DIR,
-                                        chart_cache=Path(processed) / CHART_CACHE_DIR / month, timings=timings))
+        month_dir = Path(out) / month
+        with exclusive_lock(month_dir / ".lock", f"the {month} report in {month_dir}"):
+            index = _render_month(_MonthRun(month, month_dir, nb_paths, per_nb, timeout, progress, jobs,
+                                            font_cache=Path(processed) / FONT_CACHE_DIR,
+                                            tables_cache=Path(processed) / TABLES_CACHE_DIR,
+                                            chart_cache=Path(processed) / CHART_CACHE_DIR / month,
+                                            workers=workers, timings=timings))
     if update_index:
         write_months_index(out, processed)
     return index

@@ -354,8 +354,8 @@ class Tagger:
         known = self._informative.get(memo)
         if known is None:
             text = normalize_note(note)
-            known = bool(text) and text.replace(" ", "") not in self.uninformative \
-                and len(_WORDISH.findall(text)) >= self.min_note_chars
+            known = (bool(text) and text.replace(" ", "") not in self.uninformative
+                     and len(_WORDISH.findall(text)) >= self.min_note_chars)
             if memo is not None:
                 self._informative[memo] = known
         return known

@@ -443,6 +443,23 @@ def test_a_chapter_worker_holds_no_arrow_numpy_or_pandas():
     assert done.stdout.strip() == "[]"
 
 
+def test_workers_started_ahead_run_the_first_chapter_on_a_kernel_with_the_kit_imported(tmp_path):
+    """ChapterWorkers start each worker's kernel and import the kit into it before any chapter
+    is handed to them (a run does so while it ingests); the chapter then runs on that kernel,
+    its namespace reset, and the workers stay open until closed."""
+    probe = ("import sys\n"
+             "print('warm' if 'returns_kit.chapters.ch3_breakdown' in sys.modules else 'cold')\n"
+             "print(sorted(k for k in globals() if k.startswith('_rk')))")
+    first = _write(tmp_path / "nbs", "01_一.ipynb", _nb([new_code_cell(probe)]))
+    with report.execute.ChapterWorkers(1, first.parent) as workers:
+        out = report.execute_chapters([first], {}, tmp_path / "run", timeout=120, progress=False, workers=workers)
+        again = report.execute_chapters([first], {}, tmp_path / "again", timeout=120, progress=False,
+                                        workers=workers)
+    for executed in (*out, *again):
+        text = "".join(o.get("text", "") for o in nbformat.read(executed, as_version=4).cells[0].outputs)
+        assert text.split() == ["warm", "[]"]  # the kit imported ahead, none of its names left
+
+
 def test_the_summary_starts_after_the_chapters_whose_results_it_reads():
     names = [Path(f"0{n}_x.ipynb") for n in range(9)]
     assert report.execute.start_order(names) == [2, 3, 4, 5, 6, 1, 7, 8, 9]

@@ -2,7 +2,8 @@
 """Scale benchmark of ``returns_kit.io.ingest`` against the fastest plain readers.
 
 Generates one large month of 抖店 exports (by default 1,000,000 paid sub-orders in ONE order CSV
-and 120,000 after-sales in three 50,000-row-capped XLSX files, value shapes as in
+— a larger month in several, as the export holds at most 1,000,000 orders — and 120,000
+after-sales in three 50,000-row-capped XLSX files, value shapes as in
 ``shared/reference/doudian_exports.md`` §1–§2, §5), then runs each step in a fresh Python
 subprocess and reports wall time and peak RSS:
 
@@ -49,6 +50,9 @@ if str(ROOT) not in sys.path:  # run from a checkout without `pip install -e .`
 GENERATOR_VERSION = 1
 #: the 售后 export refuses more than 50,000 rows per file (§1.1)
 AFTER_SALE_CAP = 50_000
+#: the order export holds at most 1,000,000 orders (§0, 2.1); rows are sub-orders, so a cap on rows
+#: keeps every file within it
+ORDER_CAP = 1_000_000
 #: the month the orders were paid in (Beijing time, naive)
 MONTH = "2026-10"
 #: when the exports were downloaded (file names carry the download time, not the data date)
@@ -576,17 +580,26 @@ def _cut(strings, widths):
     return out
 
 
-def _write_order_csv(path, rng_seed, f, catalog, status_names):
-    """Write the order CSV in chunks; returns the tracking numbers (needed by the after-sales)."""
+def _write_order_csvs(paths, cap, rng_seed, f, catalog, status_names):
+    """Write the order CSVs in chunks, ``cap`` rows to a file (``paths`` in order; the rows are
+    the same whatever the cap: a chunk's values depend on its place in the month only); returns
+    the tracking numbers (needed by the after-sales)."""
     import numpy as np
 
     from returns_kit.model import RAW_ORDER_HEADERS
 
     pa, pc = _pa()
+    header = ("\ufeff" + ",".join(RAW_ORDER_HEADERS) + "\n").encode("utf-8")
     trackings = []
-    tmp = path.with_suffix(".part")
-    with open(tmp, "wb") as fh:
-        fh.write(("\ufeff" + ",".join(RAW_ORDER_HEADERS) + "\n").encode("utf-8"))
+    handles: dict[int, object] = {}
+
+    def handle(i: int):
+        if i not in handles:
+            handles[i] = open(paths[i].with_suffix(".part"), "wb")
+            handles[i].write(header)
+        return handles[i]
+
+    try:
         for chunk, lo in enumerate(range(0, f["n"], CHUNK_ROWS)):
             hi = min(lo + CHUNK_ROWS, f["n"])
             rng = np.random.default_rng([rng_seed, 1, chunk])
@@ -595,11 +608,17 @@ def _write_order_csv(path, rng_seed, f, catalog, status_names):
             line = pc.binary_join_element_wise(*cols, ",")
             line = pc.binary_join_element_wise(line, "", "\n")  # line + "\n"
             assert line.null_count == 0
-            # the value buffer of a string array is all its values back to back: the file body
-            offsets = np.frombuffer(line.buffers()[1], np.int32)[line.offset: line.offset + len(line) + 1]
-            body = line.buffers()[2]
-            fh.write(memoryview(body)[offsets[0]: offsets[-1]])
-    os.replace(tmp, path)
+            cuts = [lo, *range((lo // cap + 1) * cap, hi, cap), hi]  # where this chunk's files change
+            for start, stop in zip(cuts, cuts[1:]):
+                part = line.slice(start - lo, stop - start)
+                # the value buffer of a string array is all its values back to back: the file body
+                offsets = np.frombuffer(part.buffers()[1], np.int32)[part.offset: part.offset + len(part) + 1]
+                handle(start // cap).write(memoryview(part.buffers()[2])[offsets[0]: offsets[-1]])
+    finally:
+        for fh in handles.values():
+            fh.close()
+    for path in paths:
+        os.replace(path.with_suffix(".part"), path)
     return pa.chunked_array(trackings).combine_chunks()
 
 
@@ -718,9 +737,17 @@ def _write_xlsx(path, columns, lo, hi):
     os.replace(tmp, path)
 
 
-def expected_files(raw: Path, after_sales: int) -> dict[Path, int]:
+def order_files(raw: Path, orders: int, cap: int = ORDER_CAP) -> dict[Path, int]:
+    """The order CSVs of a generated month → their data rows: ``cap`` rows to a file, as the
+    export allows, one download two minutes after the other."""
+    sizes = [min(cap, orders - lo) for lo in range(0, orders, cap)] or [0]
+    return {raw / ORDER_CSV_NAME.format(ORDER_EXPORT_TIME + timedelta(minutes=2 * i, seconds=7 * i)): k
+            for i, k in enumerate(sizes)}
+
+
+def expected_files(raw: Path, orders: int, after_sales: int, order_cap: int = ORDER_CAP) -> dict[Path, int]:
     """File → data rows (header excluded) that a generated data set must have."""
-    files = {raw / ORDER_CSV_NAME.format(ORDER_EXPORT_TIME): None}
+    files = order_files(raw, orders, order_cap)
     sizes = [min(AFTER_SALE_CAP, after_sales - lo) for lo in range(0, after_sales, AFTER_SALE_CAP)]
     for i, k in enumerate(sizes):
         t = AFTER_SALE_EXPORT_TIME + timedelta(minutes=3 * i, seconds=17 * i + 5 * i * i)
@@ -750,22 +777,24 @@ def dataset_dir(orders: int, after_sales: int, seed: int) -> Path:
     return DATA_DIR / f"o{orders}_a{after_sales}_s{seed}"
 
 
-def is_complete(raw: Path, orders: int, after_sales: int) -> bool:
-    files = expected_files(raw, after_sales)
+def is_complete(raw: Path, orders: int, after_sales: int, order_cap: int = ORDER_CAP) -> bool:
+    files = expected_files(raw, orders, after_sales, order_cap)
     present = {p for p in raw.iterdir()} if raw.is_dir() else set()
     if present != set(files):
         return False
     for path, rows in files.items():
         got = csv_rows(path) if path.suffix == ".csv" else xlsx_rows(path)
-        if got != (orders if rows is None else rows):
+        if got != rows:
             return False
     return True
 
 
-def generate(dir, orders=1_000_000, after_sales=120_000, seed=1, *, force=False, log=print):
+def generate(dir, orders=1_000_000, after_sales=120_000, seed=1, *, order_cap=ORDER_CAP, force=False,
+             log=print):
     """Write one month of exports into ``dir`` (the raw folder); returns the file paths.
 
-    One order CSV (UTF-8 with BOM, the 75 ``RAW_ORDER_HEADERS``) with ``orders`` paid sub-orders and
+    ``ceil(orders / order_cap)`` order CSVs (UTF-8 with BOM, the 75 ``RAW_ORDER_HEADERS``) with
+    ``orders`` paid sub-orders between them — one file up to the export's 1,000,000 — and
     ``ceil(after_sales / 50,000)`` 售后 XLSX files (the 50 ``RAW_AFTER_SALE_HEADERS``, every cell a
     string) whose 商品单号 refer to existing 子订单编号.  Skipped when the files already exist with
     the expected row counts, unless ``force``.
@@ -773,8 +802,8 @@ def generate(dir, orders=1_000_000, after_sales=120_000, seed=1, *, force=False,
     import numpy as np
 
     raw = Path(dir)
-    files = expected_files(raw, after_sales)
-    if not force and is_complete(raw, orders, after_sales):
+    files = expected_files(raw, orders, after_sales, order_cap)
+    if not force and is_complete(raw, orders, after_sales, order_cap):
         log(f"data: reusing {raw} ({orders:,} orders, {after_sales:,} after-sales)")
         return list(files)
     raw.mkdir(parents=True, exist_ok=True)
@@ -790,15 +819,17 @@ def generate(dir, orders=1_000_000, after_sales=120_000, seed=1, *, force=False,
     t1 = time.perf_counter()
     log(f"data: facts in {t1 - t0:.1f}s")
 
-    csv_path = next(p for p, rows in files.items() if rows is None)
-    tracking = _write_order_csv(csv_path, seed, f, catalog, a["status_names"])
+    csvs = [p for p in files if p.suffix == ".csv"]
+    tracking = _write_order_csvs(csvs, order_cap, seed, f, catalog, a["status_names"])
     t2 = time.perf_counter()
-    log(f"data: {csv_path.name} ({csv_path.stat().st_size / 2**20:,.0f} MiB) in {t2 - t1:.1f}s")
+    for path in csvs:
+        log(f"data: {path.name} ({files[path]:,} rows, {path.stat().st_size / 2**20:,.0f} MiB)")
+    log(f"data: CSV in {t2 - t1:.1f}s")
 
     columns = _after_sale_columns(np.random.default_rng([seed, 2]), a, f, catalog, tracking)
     lo = 0
     for path, rows in files.items():
-        if rows is None:
+        if path.suffix == ".csv":
             continue
         _write_xlsx(path, columns, lo, lo + rows)
         lo += rows
@@ -911,7 +942,7 @@ def child(step: str, raw: str, processed: str) -> dict:
         import returns_kit.io as rio
     out["rss_start_mb"] = _peak_rss_mb()
     tree = _TreePeak()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     if step == "baseline_csv":
         out["orders"] = sum(_read_csv_arrow(p) for p in csvs)
     elif step == "baseline_xlsx":
@@ -938,6 +969,7 @@ def child(step: str, raw: str, processed: str) -> dict:
     else:
         raise SystemExit(f"unknown step {step}")
     out["wall_s"] = time.perf_counter() - t0
+    out["cpu_s"] = time.process_time() - c0  # every thread of the step's process
     out["peak_rss_mb"] = max(_peak_rss_mb(), tree.stop())  # worker processes included
     out["ru_maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
@@ -986,6 +1018,31 @@ def _fmt_ratio(x):
     return "n/a" if x is None else f"{x:.2f}×"
 
 
+def summarise(rounds: list[dict[str, dict]]) -> dict[str, dict]:
+    """Per step over the rounds: the median wall and CPU time (``wall_s``, ``cpu_s``), the best
+    wall time, the highest peak memory; and for the kit's ingest the median, lowest and highest of
+    its per-round ratio to polars (``paired``).  A step that failed in every round keeps its error."""
+    from statistics import median
+
+    results: dict[str, dict] = {}
+    for step in dict.fromkeys(s for r in rounds for s in r):
+        runs = [r[step] for r in rounds if step in r]
+        good = [r for r in runs if "error" not in r]
+        if not good:
+            results[step] = runs[0]
+            continue
+        results[step] = {**good[0], "wall_s": median(r["wall_s"] for r in good),
+                         "cpu_s": median(r.get("cpu_s", float("nan")) for r in good),
+                         "best_wall_s": min(r["wall_s"] for r in good),
+                         "peak_rss_mb": max(r["peak_rss_mb"] for r in good), "runs": len(good)}
+    paired = [r["kit_ingest"]["wall_s"] / r["peer_polars"]["wall_s"] for r in rounds
+              if "error" not in r.get("kit_ingest", {"error": 1}) and "error" not in r.get("peer_polars", {"error": 1})]
+    if paired and "kit_ingest" in results:
+        results["kit_ingest"]["paired"] = {"median": median(paired), "low": min(paired), "high": max(paired),
+                                           "rounds": len(paired)}
+    return results
+
+
 def report(results: dict, info: dict, orders: int, after_sales: int, raw: Path, gen: dict | None,
            repeat: int = 1) -> str:
     """The Markdown result table with the ratios."""
@@ -993,6 +1050,7 @@ def report(results: dict, info: dict, orders: int, after_sales: int, raw: Path, 
     csv_mb = sum(s for n, s in sizes.items() if n.endswith(".csv")) / 2**20
     xlsx_mb = sum(s for n, s in sizes.items() if n.endswith(".xlsx")) / 2**20
     n_xlsx = sum(n.endswith(".xlsx") for n in sizes)
+    n_csv = sum(n.endswith(".csv") for n in sizes)
     labels = {
         "baseline_csv": "baseline CSV: pyarrow.csv.read_csv, all str",
         "baseline_xlsx": f"baseline XLSX: calamine to_python ×{n_xlsx}",
@@ -1005,7 +1063,7 @@ def report(results: dict, info: dict, orders: int, after_sales: int, raw: Path, 
     lines = [
         f"# ingest benchmark — {datetime.now():%Y-%m-%d %H:%M:%S}",
         "",
-        f"Data: {orders:,} paid sub-orders in 1 CSV ({csv_mb:,.0f} MiB), {after_sales:,} after-sales in "
+        f"Data: {orders:,} paid sub-orders in {n_csv} CSV ({csv_mb:,.0f} MiB), {after_sales:,} after-sales in "
         f"{n_xlsx} XLSX ({xlsx_mb:,.1f} MiB), folder `{raw.relative_to(ROOT) if raw.is_relative_to(ROOT) else raw}`.",
     ]
     if gen:
@@ -1016,21 +1074,24 @@ def report(results: dict, info: dict, orders: int, after_sales: int, raw: Path, 
         "Machine: " + ", ".join(f"{k} {v}" for k, v in info.items()),
         "",
         "Each step ran in a fresh Python process"
-        + (f", {repeat} times (best wall time, highest peak RSS)." if repeat > 1 else ", once.")
-        + " Wall time excludes interpreter start-up and imports; peak RSS includes them.",
+        + (f", in {repeat} rounds of every step one after the other (median wall and CPU time, best wall "
+           "time, highest peak RSS)." if repeat > 1 else ", once.")
+        + " Wall and CPU time (all the process's threads) exclude interpreter start-up and imports;"
+        " peak RSS includes them.",
         "",
-        "| step | wall s | peak RSS MB | RSS after imports MB | rows | rows/s |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| step | wall s | best wall s | CPU s | peak RSS MB | RSS after imports MB | rows | rows/s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for step, label in labels.items():
         r = results.get(step)
         if r is None:
             continue
         if "error" in r:
-            lines.append(f"| {label} | FAILED | | | | `{r['error'][:120]}` |")
+            lines.append(f"| {label} | FAILED | | | | | | `{r['error'][:120]}` |")
             continue
         n = rows_of.get(step, orders + after_sales)
-        lines.append(f"| {label} | {r['wall_s']:.2f} | {r['peak_rss_mb']:,.0f} | {r['rss_start_mb']:,.0f} | "
+        lines.append(f"| {label} | {r['wall_s']:.2f} | {r.get('best_wall_s', r['wall_s']):.2f} | "
+                     f"{r.get('cpu_s', float('nan')):.2f} | {r['peak_rss_mb']:,.0f} | {r['rss_start_mb']:,.0f} | "
                      f"{n:,} | {n / r['wall_s']:,.0f} |")
 
     def ok(step):
@@ -1050,17 +1111,24 @@ def report(results: dict, info: dict, orders: int, after_sales: int, raw: Path, 
                 r = results[step]
                 lines.append(f"| {what} | {_fmt_ratio(r['wall_s'] / base_t)} | "
                              f"{_fmt_ratio(r['peak_rss_mb'] / base_m)} |")
-        if ok("kit_ingest") and ok("peer_polars"):
-            r, b = results["kit_ingest"], results["peer_polars"]
-            time_ratio = _fmt_ratio(r["wall_s"] / b["wall_s"])
-            memory_ratio = _fmt_ratio(r["peak_rss_mb"] / b["peak_rss_mb"])
-            lines.append(f"| **kit ingest / polars (the fastest complete peer)** | **{time_ratio}** | {memory_ratio} |")
         if ok("kit_ingest") and ok("baseline_both"):
             r, b = results["kit_ingest"], results["baseline_both"]
             lines.append(f"| kit ingest / baseline both-in-one-process | {_fmt_ratio(r['wall_s'] / b['wall_s'])} | "
                          f"{_fmt_ratio(r['peak_rss_mb'] / b['peak_rss_mb'])} |")
         lines.append("")
         lines.append(f"Baseline sum: {base_t:.2f} s, {base_m:,.0f} MB (sum of the two peak RSS).")
+    if ok("kit_ingest") and ok("peer_polars"):  # measured without the baselines too
+        lines += ["", "| against the fastest complete peer | time | peak memory |", "|---|---:|---:|"]
+        r, b = results["kit_ingest"], results["peer_polars"]
+        time_ratio = _fmt_ratio(r["wall_s"] / b["wall_s"])
+        memory_ratio = _fmt_ratio(r["peak_rss_mb"] / b["peak_rss_mb"])
+        lines.append(f"| **kit ingest / polars (the fastest complete peer)** | **{time_ratio}** | {memory_ratio} |")
+        if "paired" in r:
+            q = r["paired"]
+            lines.append(f"| kit ingest / polars, round by round (median; lowest–highest of {q['rounds']}) | "
+                         f"{_fmt_ratio(q['median'])} ({q['low']:.2f}–{q['high']:.2f}×) | |")
+        if r.get("cpu_s") and b.get("cpu_s"):
+            lines.append(f"| kit ingest / polars, CPU time | {_fmt_ratio(r['cpu_s'] / b['cpu_s'])} | |")
     for step in ("kit_ingest", "kit_cached"):
         r = results.get(step)
         if r and "error" not in r:
@@ -1122,18 +1190,18 @@ def main(argv=None) -> int:
     info = machine_info()
     print("machine: " + ", ".join(f"{k}={v}" for k, v in info.items()))
     results = {}
-    for step in [s.strip() for s in args.steps.split(",") if s.strip()]:
-        if step == "kit_cached" and "error" in results.get("kit_ingest", {}):
-            continue
-        runs = [run_step(step, raw, processed) for _ in range(max(1, args.repeat))]
-        good = [r for r in runs if "error" not in r]
-        if not good:
-            results[step] = runs[0]
-            continue
-        best = min(good, key=lambda r: r["wall_s"])  # fastest wall time, highest peak memory
-        best["peak_rss_mb"] = max(r["peak_rss_mb"] for r in good)
-        best["runs"] = len(good)
-        results[step] = best
+    steps = [s.strip() for s in args.steps.split(",") if s.strip()]
+    # rounds of every step, one after the other: a noisy minute on a shared machine then slows
+    # one run of each step instead of every run of one step, and each round gives a paired ratio
+    rounds: list[dict[str, dict]] = []
+    for _ in range(max(1, args.repeat)):
+        done: dict[str, dict] = {}
+        for step in steps:
+            if step == "kit_cached" and "error" in done.get("kit_ingest", {}):
+                continue
+            done[step] = run_step(step, raw, processed)
+        rounds.append(done)
+    results = summarise(rounds)
     table = report(results, info, args.orders, args.after_sales, raw, gen, args.repeat)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     out = RESULTS_DIR / f"ingest-{datetime.now():%Y%m%d-%H%M%S}.md"

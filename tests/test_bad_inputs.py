@@ -119,3 +119,35 @@ def test_every_workbook_of_the_corpus_reads_the_same_through_fastexcel_and_calam
         fast += any(taken)
         slow += not any(taken)
     assert fast >= 5 and slow >= 1, (fast, slow)  # both ways are exercised
+
+
+def test_every_csv_of_the_corpus_reads_the_same_in_many_blocks(tmp_path, monkeypatch):
+    """A CSV's columns stay in the reader's blocks (readers.read_csv_columns: joining them would
+    copy the file): cleaned, parsed and quarantined block by block, every frame, row number and
+    quarantine line is what one block gives."""
+    from returns_kit.io import exports, readers
+
+    build(tmp_path, CASES)
+    tables = [p for p in sorted(tmp_path.glob("*/raw/*")) if readers.file_type(p).reader != "workbook"]
+    compared = 0
+    for path in tables:
+        try:
+            want = exports.read_export(path, salt="s")
+        except Exception as exc:
+            want = exc
+        # the corpus's files in several blocks (a block holds at least a whole line, as Arrow needs)
+        block = max(256, 2 * max(map(len, path.read_bytes().splitlines()), default=0))
+        with monkeypatch.context() as m:
+            m.setattr(readers, "CSV_BLOCK_BYTES", block)
+            try:
+                got = exports.read_export(path, salt="s")
+            except Exception as exc:
+                got = exc
+        if isinstance(want, Exception):
+            assert type(got) is type(want) and str(got) == str(want), path
+            continue
+        assert got[0] == want[0] and got[3] == want[3], path
+        pd.testing.assert_frame_equal(got[1], want[1])
+        pd.testing.assert_frame_equal(got[2], want[2])
+        compared += path.stat().st_size > 2 * block  # three blocks or more
+    assert compared >= 5, compared  # files that the small blocks really cut

@@ -130,3 +130,26 @@ def test_an_integer_too_long_for_any_quantity_is_rejected_not_a_crash(n, form, o
     with Arrow's overflow error); the cells beside it keep their values."""
     parsed, bad, _ = parse_values([form.format(n), str(other)], INT)
     assert parsed.to_pylist() == [None, other] and bad.tolist() == [True, False]
+
+
+_CELLS = st.sampled_from(["", "-", "--", "暂无数据", " 12.50 ", "\t7", '"1,299.00"', '="3"', "\ufeff5", "店铺券-5.00",
+                          "2026-10-01 08:00:00", " 2026-10-01 8:00 ", "2026-02-30 10:00:00", "法式\n碎花", "¥3", "abc"])
+
+
+@given(st.lists(_CELLS, min_size=1, max_size=30), st.data())
+def test_a_column_in_blocks_is_cleaned_and_parsed_as_the_whole_column(cells, data):
+    """A CSV's columns stay in the reader's blocks: cleaning and parsing them block by block gives
+    what the joined column gives, whichever block holds the BOM, the quotes or the bad cell."""
+    import pyarrow as pa
+
+    from returns_kit.io.cells import DATE, NUMBER, PERCENT, TEXT, clean, parse
+
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(cells)), max_size=4)))
+    blocks = [cells[a:b] for a, b in zip([0, *cuts], [*cuts, len(cells)])]
+    chunked = pa.chunked_array([pa.array(b, pa.string()) for b in blocks], pa.string())
+    whole = pa.array(cells, pa.string())
+    assert clean(chunked).to_pylist() == clean(whole).to_pylist()
+    for kind in (ID, INT, MONEY, NUMBER, PERCENT, TIME, DATE, TEXT):
+        got, want = parse(clean(chunked), kind), parse(clean(whole), kind)
+        assert got[0].to_pylist() == want[0].to_pylist(), kind
+        assert (got[1] is None) == (want[1] is None) and (got[1] is None or got[1].to_pylist() == want[1].to_pylist())

@@ -74,11 +74,15 @@ def any_true(mask: pa.Array) -> bool:
     return bool(pc.any(mask).as_py()) if len(mask) else False
 
 
-def _data_bytes(arr: pa.Array) -> bytes:
-    """The bytes of a string array's cells, end to end (those of cells sliced off included): one
-    search of them passes over a column without a character in one scan."""
-    data = arr.buffers()[2]
-    return b"" if data is None else data.to_pybytes()
+def _data_bytes(arr: pa.Array | pa.ChunkedArray) -> list[bytes]:
+    """The bytes of a string array's cells, end to end, block by block (those of cells sliced off
+    included): one search of them passes over a column without a character in one scan."""
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    return [b"" if (data := chunk.buffers()[2]) is None else data.to_pybytes() for chunk in chunks]
+
+
+def _holds(data: list[bytes], needle: bytes) -> bool:
+    return any(needle in block for block in data)
 
 
 def as_numpy_bool(mask: pa.Array) -> np.ndarray:
@@ -134,7 +138,7 @@ def excel_cell(v: Any, kind: str) -> str | None:
 # Cleaning
 # --------------------------------------------------------------------------------------------
 
-def clean(arr: pa.Array) -> pa.Array:
+def clean(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """Strip BOM, tabs, spaces, ``"…"`` / ``="…"`` wrappers; null tokens (``-``, ``--``, empty,
     ``暂无数据`` …) → null."""
     if arr.type != pa.string():
@@ -142,10 +146,10 @@ def clean(arr: pa.Array) -> pa.Array:
     if arr.null_count == len(arr):
         return arr
     data = _data_bytes(arr)
-    if "\ufeff".encode() in data and any_true(pc.match_substring(arr, "\ufeff")):
+    if _holds(data, "\ufeff".encode()) and any_true(pc.match_substring(arr, "\ufeff")):
         arr = pc.replace_substring(arr, "\ufeff", "")
     arr = pc.utf8_trim_whitespace(arr)
-    if b'"' in data and any_true(pc.or_(pc.starts_with(arr, '"'), pc.starts_with(arr, '="'))):
+    if _holds(data, b'"') and any_true(pc.or_(pc.starts_with(arr, '"'), pc.starts_with(arr, '="'))):
         arr = pc.replace_substring_regex(arr, r'(?s)^=?"(.*)"$', r"\1")
         arr = pc.utf8_trim_whitespace(arr)
     is_null_token = pc.is_in(arr, value_set=_NULL_SET)

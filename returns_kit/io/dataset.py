@@ -166,14 +166,17 @@ _MANIFEST_KEYS = ("kit_version", "cache_format", "salt_fingerprint", "files")
 def _parquet_options(table: pa.Table) -> dict[str, Any]:
     """How a table is written: dictionary pages for the string columns whose values repeat
     (fewer distinct values than half the cells of their first 10,000 rows: statuses, regions,
-    product names; not IDs, notes or tracking numbers), and statistics for the columns that are
-    not text.  The same table is read back; at the export limits it is written in ¾ of the time
-    of Arrow's defaults (a dictionary tried on every column, text min/max kept)."""
+    product names; not IDs, notes or tracking numbers), statistics for the columns that are
+    not text, and no compression.  The same table is read back; at the export limits it is
+    written in about half the time of Arrow's defaults (a dictionary tried on every column, text
+    min/max kept, snappy) and read in under half the time, in a file about twice the size (a
+    cache on the machine's own disk, 255 MB for a million sub-orders)."""
     head = table.slice(0, 10_000)
     text = [f.name for f in table.schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
     repeating = [n for n in text
                  if pc.count_distinct(head.column(n)).as_py() < (head.num_rows - head.column(n).null_count) / 2]
-    return {"use_dictionary": repeating, "write_statistics": [n for n in table.column_names if n not in text]}
+    return {"use_dictionary": repeating, "write_statistics": [n for n in table.column_names if n not in text],
+            "compression": "none"}
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:

@@ -219,15 +219,16 @@ def _hex(digests: np.ndarray) -> pa.Array:
 
 
 def _buyer_key(salt: str, parts: list[pa.Array], present: pa.Array) -> pa.Array:
-    """First 16 hex of sha256(salt|收件人|收件人手机号|省|市|区), once per distinct receiver."""
+    """First 16 hex of sha256(salt|收件人|收件人手机号|省|市|区), row by row (finding the distinct
+    receivers first costs as much as hashing every row, and nearly every receiver of a month is
+    distinct)."""
     joined = pc.binary_join_element_wise(pa.scalar(salt), *[p.fill_null("") for p in parts], "|")
     if len(joined) == 0:
         return pa.array([], pa.string())
-    receivers = pc.dictionary_encode(joined)
     sha256 = hashlib.sha256
-    digests = b"".join([sha256(v).digest() for v in receivers.dictionary.cast(pa.binary()).to_pylist()])
+    digests = b"".join([sha256(v).digest() for v in joined.cast(pa.binary()).to_pylist()])
     hashed = _hex(np.frombuffer(digests, dtype=np.uint8).reshape(-1, 32)[:, :8])
-    return pc.if_else(present, pc.take(hashed, receivers.indices), _NULL_STR)
+    return pc.if_else(present, hashed, _NULL_STR)
 
 
 # --------------------------------------------------------------------------------------------
@@ -348,6 +349,29 @@ def _typed_column(kind: str, col: model.Column, raw: RawColumns, pos: int | None
     return s, values, bad
 
 
+_REGION = ("province", "city", "district")
+
+
+def _logistics_parts(logistics: pa.Array, n: int) -> dict[str, pa.Array]:
+    """``carrier`` and ``tracking_no`` from 快递信息 (``<运单号>-<快递公司>,<商品…>``)."""
+    if n and logistics.null_count < n:
+        parts = pc.extract_regex(logistics, _LOGISTICS_RE)
+        return {"carrier": pc.struct_field(parts, "carrier"), "tracking_no": pc.struct_field(parts, "tracking")}
+    return {"carrier": pa.nulls(n, pa.string()), "tracking_no": pa.nulls(n, pa.string())}
+
+
+def _order_buyer_keys(raw: RawColumns, personal: dict[str, int], region: list[pa.Array], n: int,
+                      salt: str | None) -> dict[str, pa.Array]:
+    """``buyer_key`` of every row (:func:`_buyer_key` of the receiver's name and phone and the
+    region); null where neither name nor phone is given.  The personal columns go no further."""
+    receiver = [clean(raw.columns[pos]) if (pos := personal.get(h)) is not None else pa.nulls(n, pa.string())
+                for h in (_RECEIVER_NAME, _RECEIVER_PHONE)]
+    present = pc.or_(pc.is_valid(receiver[0]), pc.is_valid(receiver[1]))
+    if n and any_true(present):
+        return {"buyer_key": _buyer_key(get_salt() if salt is None else salt, receiver + region, present)}
+    return {"buyer_key": pa.nulls(n, pa.string())}
+
+
 def _build_frame(kind: str, raw: RawColumns, mapping: dict[str, int], personal: dict[str, int],
                  file_name: str, exported: dt.datetime, salt: str | None
                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -364,10 +388,21 @@ def _build_frame(kind: str, raw: RawColumns, mapping: dict[str, int], personal: 
                 for i in np.flatnonzero(rejected)]
     typed: dict[str, pa.Array] = {}
     # each column is cleaned and parsed on its own (Arrow's kernels run outside the GIL, so on
-    # threads, all cores); which rows are rejected is then decided in column order
+    # threads, all cores), and so are the orders' columns derived from several (tracking number
+    # and carrier, buyer key: computed for every row, the rejected ones then left out, as no row's
+    # value depends on another's); which rows are rejected is then decided in column order
     with ThreadPoolExecutor(max_workers=ARROW_THREADS) as pool:
-        prepared = list(pool.map(lambda col: _typed_column(kind, col, raw, mapping.get(col.name), n),
-                                 KIND_COLUMNS[kind]))
+        futures = {col.name: pool.submit(_typed_column, kind, col, raw, mapping.get(col.name), n)
+                   for col in KIND_COLUMNS[kind]}
+
+        def values_of(name: str) -> pa.Array:
+            return futures[name].result()[1]
+
+        derived = [] if kind != "orders" else [  # submitted last: the columns they read have started
+            pool.submit(_logistics_parts, values_of("logistics_info"), n),
+            pool.submit(lambda: _order_buyer_keys(raw, personal, [values_of(c) for c in _REGION], n, salt))]
+        prepared = [futures[col.name].result() for col in KIND_COLUMNS[kind]]
+        derived_columns = {name: arr for job in derived for name, arr in job.result().items()}
     for col, (s, values, bad) in zip(KIND_COLUMNS[kind], prepared):
         pos = mapping.get(col.name)
         typed[col.name] = values
@@ -404,28 +439,8 @@ def _build_frame(kind: str, raw: RawColumns, mapping: dict[str, int], personal: 
         typed["order_status"] = _map_uniques(
             typed["order_status_raw"], lambda v: model.classify(v, model.ORDER_STATUS_RULES)
         )
-        logistics = typed["logistics_info"]
-        if m and logistics.null_count < m:
-            parts = pc.extract_regex(logistics, _LOGISTICS_RE)
-            typed["carrier"] = pc.struct_field(parts, "carrier")
-            typed["tracking_no"] = pc.struct_field(parts, "tracking")
-        else:
-            typed["carrier"] = pa.nulls(m, pa.string())
-            typed["tracking_no"] = pa.nulls(m, pa.string())
-        receiver = []
-        for h in (_RECEIVER_NAME, _RECEIVER_PHONE):
-            pos = personal.get(h)
-            arr = clean(raw.columns[pos]) if pos is not None else pa.nulls(n, pa.string())
-            receiver.append(arr.filter(keep_arr) if not keep.all() else arr)
-        present = pc.or_(pc.is_valid(receiver[0]), pc.is_valid(receiver[1]))
-        if m and any_true(present):
-            typed["buyer_key"] = _buyer_key(
-                get_salt() if salt is None else salt,
-                receiver + [typed["province"], typed["city"], typed["district"]], present,
-            )
-        else:
-            typed["buyer_key"] = pa.nulls(m, pa.string())
-        del receiver  # personal data goes no further
+        for name, arr in derived_columns.items():
+            typed[name] = arr.filter(keep_arr) if not keep.all() else arr
 
     typed["source_file"] = pa.array([file_name] * m, pa.string()) if m else pa.array([], pa.string())
     typed["source_row"] = pa.array(raw.rows[keep], pa.int64())

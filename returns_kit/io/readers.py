@@ -53,7 +53,8 @@ class RawColumns:
     """The raw text of the columns asked for, with each data row's line number."""
 
     headers: list[str]
-    columns: dict[int, pa.Array]  # header position → raw text (only the positions asked for)
+    #: header position → raw text (only the positions asked for; a CSV's in its reader's blocks)
+    columns: dict[int, pa.Array | pa.ChunkedArray]
     rows: np.ndarray  # spreadsheet row number of each data row (header = 1)
     #: (row, reason, text, header position or None) of each row the parser rejected
     broken: list[tuple[int, str, str, int | None]]
@@ -237,13 +238,10 @@ def read_csv_columns(path: Path, wanted_for: Callable[[list[str]], list[int]],
     if broken:
         numbers = numbers[~np.isin(numbers, np.array([b[0] for b in broken], dtype=np.int64))]
     rows = numbers[1:]
-    chunked = [table.column(f"f{i}") for i in wanted]
+    # each column stays in the reader's blocks: joining them would copy the whole file into new
+    # memory (about a second of page faults at the export limit), and every step after reads blocks
+    columns = {i: table.column(f"f{i}").slice(1) for i in wanted}
     del table
-    columns = {}
-    for k, i in enumerate(wanted):  # one column's blocks at a time: the file is not held twice
-        columns[i] = chunked[k].combine_chunks().slice(1)
-        chunked[k] = None
-    del chunked
     # rows whose cells are all empty (",,,,," lines that Excel leaves at the end) are not data
     blank = _all_empty(list(columns.values()))
     if blank is not None and any_true(blank):

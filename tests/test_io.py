@@ -886,3 +886,63 @@ def test_line_breaks_in_quoted_cells_are_read_wherever_the_reader_cuts_the_file(
     assert data.orders["sub_order_id"].tolist() == [str(100 + i) for i in range(40)]
     assert data.orders["source_row"].tolist() == list(range(2, 42))  # one Excel row per record
     assert data.data_quality() == {"rows_read": 41, "rows_kept": 41, "duplicates": 0, "rejected": 0}
+
+
+def _month_with_one_order_csv(raw, order_rows):
+    write_xlsx(raw / "售后单导出-2026-11-01-08-00-00.xlsx", AS_HEADERS, [as_row()])
+    write_xlsx(raw / "售后单导出-2026-11-01-08-03-00.xlsx", AS_HEADERS, [as_row("\t6986853269519810850")])
+    write_csv(raw / "订单导出_20261101_080000.csv", ORDER_HEADERS, order_rows)
+
+
+@pytest.mark.parametrize("duplicate", [False, True])
+def test_the_order_csv_is_written_to_the_cache_as_soon_as_it_is_read(tmp_path, monkeypatch, duplicate):
+    """A month's only order CSV (beside its 售后 workbooks) is the biggest file: its table is
+    written on a thread of its own while the workbooks are read, and moved into the cache when
+    no row of it is a duplicate; with a duplicate it is thrown away and the collapsed table
+    written.  Either way the cache holds what the frames hold, and no temp file is left."""
+    from returns_kit.io import dataset
+
+    rows = [order_row(f"\t{100 + i}", name="王**" * 50) for i in range(60)]  # the biggest file
+    if duplicate:
+        rows.append(order_row("\t105", qty="2", name="王**" * 50))
+    raw, processed = tmp_path / "raw", tmp_path / "processed"
+    _month_with_one_order_csv(raw, rows)
+    placed = []
+    real = dataset.put_in_place
+    monkeypatch.setattr(dataset, "put_in_place", lambda tmp, target: placed.append(os.path.basename(target)) or real(tmp, target))
+    data = io.ingest(raw, processed, salt=SALT)
+    assert placed == ([] if duplicate else ["orders.parquet"])
+    assert len(data.orders) == 60
+    assert data.orders.loc[data.orders["sub_order_id"] == "105", "quantity"].tolist() == [2 if duplicate else 1]
+    pd.testing.assert_frame_equal(pd.read_parquet(processed / "orders.parquet"), data.orders)
+    pd.testing.assert_frame_equal(pd.read_parquet(processed / "after_sales.parquet"), data.after_sales)
+    assert sorted(p.name for p in processed.iterdir()) == sorted((*dataset.CACHE_FILES, dataset.MANIFEST))
+
+
+def test_a_failing_file_leaves_no_early_table_behind(tmp_path):
+    raw, processed = tmp_path / "raw", tmp_path / "processed"
+    _month_with_one_order_csv(raw, [order_row(f"\t{100 + i}", name="王**" * 50) for i in range(60)])
+    (raw / "售后单导出-2026-11-01-08-03-00.xlsx").write_bytes(b"PK\x03\x04 not a workbook")
+    with pytest.raises(InputError):
+        io.ingest(raw, processed, salt=SALT)
+    assert not processed.exists() or not any(processed.iterdir())
+
+
+def test_an_early_table_that_fails_to_write_is_written_the_ordinary_way(tmp_path, monkeypatch):
+    import threading
+
+    from returns_kit.io import dataset
+
+    raw, processed = tmp_path / "raw", tmp_path / "processed"
+    _month_with_one_order_csv(raw, [order_row(f"\t{100 + i}", name="王**" * 50) for i in range(60)])
+    real = dataset._write_parquet
+
+    def flaky(frame, path):
+        if threading.current_thread().name == "returns-kit-early-table":
+            raise OSError("disk full")
+        return real(frame, path)
+
+    monkeypatch.setattr(dataset, "_write_parquet", flaky)
+    data = io.ingest(raw, processed, salt=SALT)
+    pd.testing.assert_frame_equal(pd.read_parquet(processed / "orders.parquet"), data.orders)
+    assert sorted(p.name for p in processed.iterdir()) == sorted((*dataset.CACHE_FILES, dataset.MANIFEST))

@@ -22,14 +22,31 @@ from ..errors import RunLockedError
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
 
-__all__ = ["atomic_write", "atomic_write_text", "atomic_write_bytes", "safe_cell", "safe_frame", "FORMULA_STARTS",
-           "exclusive_lock"]
+__all__ = ["atomic_write", "atomic_write_text", "temp_beside", "put_in_place", "atomic_write_bytes", "safe_cell",
+           "safe_frame", "FORMULA_STARTS", "exclusive_lock"]
 
 
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def temp_beside(target: str | os.PathLike) -> Path:
+    """A new, empty, hidden temp file in ``target``'s folder (which must exist), to be written and
+    then moved onto ``target`` (or any file of that folder) by :func:`put_in_place`."""
+    target = Path(target)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    return Path(tmp)
+
+
+def put_in_place(tmp: str | os.PathLike, target: str | os.PathLike) -> Path:
+    """Move the written temp file ``tmp`` onto ``target`` at once, with the permissions a new file
+    gets under the umask (mkstemp makes it private)."""
+    os.chmod(tmp, 0o666 & ~_umask())
+    os.replace(tmp, target)
+    return Path(target)
 
 
 def atomic_write(target: str | os.PathLike, write: Callable[[Path], None]) -> Path:
@@ -39,12 +56,10 @@ def atomic_write(target: str | os.PathLike, write: Callable[[Path], None]) -> Pa
     Returns ``target`` as a :class:`~pathlib.Path`.
     """
     target = Path(target)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
+    tmp = temp_beside(target)
     try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, target)
+        write(tmp)
+        put_in_place(tmp, target)
     except BaseException:
         try:
             os.unlink(tmp)

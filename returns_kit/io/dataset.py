@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 from concurrent.futures import ThreadPoolExecutor
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 
 from ..config import get_salt
 from ..core.periods import months_of
-from ..core.files import atomic_write, atomic_write_text
+from ..core.files import atomic_write, atomic_write_text, put_in_place, temp_beside
 from ..errors import InputError
 from ..core.files import safe_frame
 from ..core.memory import trim
@@ -184,20 +184,90 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     pq.write_table(table, path, **_parquet_options(table))
 
 
-def _write_cache(processed: Path, data: Dataset, manifest: dict[str, Any]) -> None:
+class _EarlyTable:
+    """The biggest export's table written to Parquet on a thread of its own as soon as that file
+    is read, while the other files are still being read and the tables combined: the cache's
+    longest write, off the end of the ingest.  It becomes the cache's table of its kind when
+    that file is the kind's only one and no row of it is a duplicate (the table is then the
+    file's frame, row for row), and is removed otherwise.  Only a file that is the only one of
+    its type (the month's order CSV beside its 售后 workbooks) is written early, so that a
+    month of several such files spends no work on a table it throws away."""
+
+    def __init__(self, processed: Path, files: list[Path]) -> None:
+        import threading
+
+        by_type: dict[str, list[Path]] = {}
+        for path in files:
+            by_type.setdefault(path.suffix.lower(), []).append(path)
+        biggest = max(files, key=lambda p: p.stat().st_size) if len(files) > 1 else None
+        self.path = biggest if biggest is not None and len(by_type[biggest.suffix.lower()]) == 1 else None
+        self.processed, self.kind, self.rows, self.tmp = processed, None, -1, None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def offer(self, path: Path, result: tuple[str, pd.DataFrame, pd.DataFrame, int]) -> None:
+        """Called with each file's :func:`read_export` result as it is read."""
+        import threading
+
+        if path != self.path:
+            return
+        self.processed.mkdir(parents=True, exist_ok=True)
+        self.kind, self.rows, self.tmp = result[0], len(result[1]), temp_beside(self.processed / f"{result[0]}.parquet")
+
+        def write(frame: pd.DataFrame = result[1]) -> None:
+            try:
+                _write_parquet(frame, self.tmp)
+            except BaseException as exc:  # the table is then written the ordinary way
+                self._error = exc
+
+        self._thread = threading.Thread(target=write, name="returns-kit-early-table", daemon=True)
+        self._thread.start()
+
+    def claim(self, kind: str, frame: pd.DataFrame, parts: int) -> Callable[[], Path | None] | None:
+        """When the table being written holds ``frame``, the cache's table of ``kind`` from
+        ``parts`` files: a call that waits for the write and gives the written file (None if the
+        write failed); None when it does not hold it (the ordinary write then writes the frame)."""
+        if self._thread is None or kind != self.kind or parts != 1 or len(frame) != self.rows:
+            return None
+        return self._written
+
+    def _written(self) -> Path | None:
+        assert self._thread is not None
+        self._thread.join()
+        return None if self._error is not None else self.tmp
+
+    def discard(self) -> None:
+        """Wait for the write and remove what was not used."""
+        if self._thread is not None:
+            self._thread.join()
+        if self.tmp is not None and self.tmp.exists():
+            self.tmp.unlink()
+
+
+def _write_cache(processed: Path, data: Dataset, manifest: dict[str, Any],
+                 early: dict[str, Callable[[], Path | None]] | None = None) -> None:
     """The cache files, side by side on threads (Parquet is written outside the GIL), then the
-    manifest that vouches for them."""
+    manifest that vouches for them.  ``early``: cache tables being written already (by
+    :class:`_EarlyTable`; each call waits and gives the temp file, moved into place, or None,
+    and the table is written here)."""
     processed.mkdir(parents=True, exist_ok=True)
     stale = processed / MANIFEST
     if stale.exists():  # a crash half-way must not leave an old manifest vouching for new files
         stale.unlink()
-    jobs = [(name, lambda p, f=frame: _write_parquet(f, p)) for name, frame in (
-        ("orders.parquet", data.orders), ("after_sales.parquet", data.after_sales),
-        ("accounting.parquet", data.accounting), ("quarantine.parquet", data.quarantine))]
+    early = early or {}
+    tables = {"orders.parquet": data.orders, "after_sales.parquet": data.after_sales,
+              "accounting.parquet": data.accounting, "quarantine.parquet": data.quarantine}
+    jobs = [(name, lambda p, f=frame: _write_parquet(f, p)) for name, frame in tables.items() if name not in early]
     jobs.append(("quarantine.csv",
                  lambda p: safe_frame(data.quarantine).to_csv(p, index=False, encoding="utf-8-sig")))
     with ThreadPoolExecutor(min(len(jobs), os.cpu_count() or 1)) as pool:
-        list(pool.map(lambda job: atomic_write(processed / job[0], job[1]), jobs))
+        done = pool.map(lambda job: atomic_write(processed / job[0], job[1]), jobs)  # all started
+        for name, written in early.items():
+            if (tmp := written()) is not None:
+                put_in_place(tmp, processed / name)
+            else:
+                atomic_write(processed / name, lambda p, f=tables[name]: _write_parquet(f, p))
+        list(done)
     atomic_write_text(processed / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
 
 
@@ -277,18 +347,24 @@ def _combine(kind: str, parts: list[tuple[dt.datetime, str, pd.DataFrame]]) -> p
     return df.reset_index(drop=True)
 
 
-def _read_exports(files: list[Path], salt: str) -> list[tuple[str, pd.DataFrame, pd.DataFrame, int]]:
+def _read_exports(files: list[Path], salt: str, on_read: Callable[[Path, Any], None] = lambda *_: None
+                  ) -> list[tuple[str, pd.DataFrame, pd.DataFrame, int]]:
     """:func:`read_export` of every file, in the files' order, on one thread per core: pyarrow's
     CSV reader, fastexcel's workbook reader and Arrow's kernels do their work outside the GIL,
     so the files are read side by side without starting processes.  The biggest file starts
     first (its reading is the longest).  The first file in order that fails raises its error,
-    as when reading them one after another."""
+    as when reading them one after another.  ``on_read(path, result)`` is called with each
+    file's result as soon as it is read."""
+    def read(path: Path) -> tuple[str, pd.DataFrame, pd.DataFrame, int]:
+        result = read_export(path, salt=salt)
+        on_read(path, result)
+        return result
+
     workers = min(len(files), os.cpu_count() or 1)
     if workers < 2:
-        return [read_export(p, salt=salt) for p in files]
+        return [read(p) for p in files]
     with ThreadPoolExecutor(workers) as pool:
-        futures = {p: pool.submit(read_export, p, salt=salt)
-                   for p in sorted(files, key=lambda p: -p.stat().st_size)}
+        futures = {p: pool.submit(read, p) for p in sorted(files, key=lambda p: -p.stat().st_size)}
         try:
             return [futures[p].result() for p in files]
         except BaseException:
@@ -334,10 +410,21 @@ def ingest(raw_dir: str | Path, processed_dir: str | Path, *, force: bool = Fals
         if cached is not None:
             return cached
 
+    early = _EarlyTable(processed, files)
+    try:
+        return _ingest_files(raw_dir, files, skipped, salt, manifest, processed, columns, order_columns, early)
+    finally:
+        early.discard()
+
+
+def _ingest_files(raw_dir: str | Path, files: list[Path], skipped: list[str], salt: str,
+                  manifest: dict[str, Any], processed: Path, columns: list[str],
+                  order_columns: Sequence[str] | None, early: _EarlyTable) -> Dataset:
+    """:func:`ingest` of ``files`` once the cache is known to be stale."""
     parts: dict[str, list[tuple[dt.datetime, str, pd.DataFrame]]] = {k: [] for k in KINDS}
     quarantines = []
     counts: dict[str, dict[str, Any]] = {}
-    for path, (kind, frame, quarantine, rows_read) in zip(files, _read_exports(files, salt)):
+    for path, (kind, frame, quarantine, rows_read) in zip(files, _read_exports(files, salt, early.offer)):
         parts[kind].append((export_time(path), path.name, frame))
         quarantines.append(quarantine)
         counts[path.name] = {"kind": kind, "rows_read": rows_read, "parsed": len(frame),
@@ -372,7 +459,9 @@ def ingest(raw_dir: str | Path, processed_dir: str | Path, *, force: bool = Fals
         processed_dir=processed,
     )
     data.data_quality()  # asserts the invariant on the totals
-    _write_cache(processed, data, manifest)
+    written = {f"{kind}.parquet": claimed for kind, frame in (("orders", orders), ("after_sales", after_sales))
+               if (claimed := early.claim(kind, frame, len(parts[kind]))) is not None}
+    _write_cache(processed, data, manifest, written)
     return data if order_columns is None else replace(data, orders=orders[columns])
 
 

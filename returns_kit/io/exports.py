@@ -442,15 +442,19 @@ def _build_frame(kind: str, raw: RawColumns, mapping: dict[str, int], personal: 
         for name, arr in derived_columns.items():
             typed[name] = arr.filter(keep_arr) if not keep.all() else arr
 
-    typed["source_file"] = pa.array([file_name] * m, pa.string()) if m else pa.array([], pa.string())
+    typed["source_file"] = pa.repeat(pa.scalar(file_name, pa.large_string()), m)
     typed["source_row"] = pa.array(raw.rows[keep], pa.int64())
     typed["export_time"] = pa.array(
         np.full(m, np.datetime64(exported, "ns")), pa.timestamp("ns")
     )
-    table = pa.table({name: typed[name] for name in frame_columns(kind)})
-    frame = table.to_pandas(
-        types_mapper={pa.string(): STR, pa.large_string(): STR, pa.int64(): pd.Int64Dtype()}.get
-    )
+    names = frame_columns(kind)
+    # pandas keeps text as large_string: cast on every core here, not one column after another
+    # inside to_pandas
+    text = [name for name in names if typed[name].type == pa.string()]
+    with ThreadPoolExecutor(max_workers=ARROW_THREADS) as pool:
+        typed.update(zip(text, pool.map(lambda name: typed[name].cast(pa.large_string()), text)))
+    table = pa.table({name: typed[name] for name in names})
+    frame = table.to_pandas(types_mapper={pa.large_string(): STR, pa.int64(): pd.Int64Dtype()}.get)
     frame = frame.astype(frame_dtypes(kind))
     quarantine = quarantine_frame([(file_name, *r) for r in sorted(records, key=lambda r: r[0])])
     return frame, quarantine

@@ -12,6 +12,7 @@ import pytest
 
 from bad_inputs import AS_FILE, CASES, ORDER_FILE, Case, build, write_base
 from returns_kit import cli, io
+from returns_kit.io import exports, readers
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -90,32 +91,41 @@ def test_a_yaml_error_and_a_month_without_data_exit_2_before_any_notebook(tmp_pa
     assert not (tmp_path / "reports" / "2026-10" / "index.html").exists()
 
 
+def _read_or_refusal(path: Path):
+    """:func:`read_export` of ``path``, or the error that refuses it."""
+    try:
+        return exports.read_export(path, salt="s")
+    except Exception as exc:
+        return exc
+
+
+def _same_reading(got, want, path: Path) -> bool:
+    """Asserts two readings of ``path`` are the same (refused with the same error, or the same
+    kind, frames, quarantine and row count); whether it was read."""
+    if isinstance(want, Exception):
+        assert type(got) is type(want) and str(got) == str(want), path
+        return False
+    assert not isinstance(got, Exception), (path, got)
+    assert got[0] == want[0] and got[3] == want[3], path
+    pd.testing.assert_frame_equal(got[1], want[1])
+    pd.testing.assert_frame_equal(got[2], want[2])
+    return True
+
+
 def test_every_workbook_of_the_corpus_reads_the_same_through_fastexcel_and_calamine(tmp_path, monkeypatch):
     """An all-text sheet goes straight into Arrow (readers._text_grid); any other through
     calamine's values.  Which way a workbook goes changes no cell, row number or quarantine line."""
-    from returns_kit.io import exports, readers
-
     build(tmp_path, CASES)
     books = [p for p in sorted(tmp_path.glob("*/raw/*")) if readers.file_type(p).reader == "workbook"]
     fast = slow = 0
     for path in books:
-        try:
-            got = exports.read_export(path, salt="s")
-        except Exception as exc:  # the refused ones: refused the same way
-            got = exc
+        got = _read_or_refusal(path)  # the refused ones: refused the same way
         taken = [readers._text_grid(path, i) is not None for i in range(2)] if not isinstance(got, Exception) else []
         with monkeypatch.context() as m:
             m.setattr(readers, "_text_grid", lambda *a: None)
-            try:
-                want = exports.read_export(path, salt="s")
-            except Exception as exc:
-                want = exc
-        if isinstance(want, Exception):
-            assert type(got) is type(want) and str(got) == str(want), path
+            want = _read_or_refusal(path)
+        if not _same_reading(got, want, path):
             continue
-        assert got[0] == want[0] and got[3] == want[3], path
-        pd.testing.assert_frame_equal(got[1], want[1])
-        pd.testing.assert_frame_equal(got[2], want[2])
         fast += any(taken)
         slow += not any(taken)
     assert fast >= 5 and slow >= 1, (fast, slow)  # both ways are exercised
@@ -125,29 +135,17 @@ def test_every_csv_of_the_corpus_reads_the_same_in_many_blocks(tmp_path, monkeyp
     """A CSV's columns stay in the reader's blocks (readers.read_csv_columns: joining them would
     copy the file): cleaned, parsed and quarantined block by block, every frame, row number and
     quarantine line is what one block gives."""
-    from returns_kit.io import exports, readers
-
     build(tmp_path, CASES)
     tables = [p for p in sorted(tmp_path.glob("*/raw/*")) if readers.file_type(p).reader != "workbook"]
     compared = 0
     for path in tables:
-        try:
-            want = exports.read_export(path, salt="s")
-        except Exception as exc:
-            want = exc
+        want = _read_or_refusal(path)
         # the corpus's files in several blocks (a block holds at least a whole line, as Arrow needs)
         block = max(256, 2 * max(map(len, path.read_bytes().splitlines()), default=0))
         with monkeypatch.context() as m:
             m.setattr(readers, "CSV_BLOCK_BYTES", block)
-            try:
-                got = exports.read_export(path, salt="s")
-            except Exception as exc:
-                got = exc
-        if isinstance(want, Exception):
-            assert type(got) is type(want) and str(got) == str(want), path
+            got = _read_or_refusal(path)
+        if not _same_reading(got, want, path):
             continue
-        assert got[0] == want[0] and got[3] == want[3], path
-        pd.testing.assert_frame_equal(got[1], want[1])
-        pd.testing.assert_frame_equal(got[2], want[2])
         compared += path.stat().st_size > 2 * block  # three blocks or more
     assert compared >= 5, compared  # files that the small blocks really cut

@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -194,8 +195,6 @@ class _EarlyTable:
     month of several such files spends no work on a table it throws away."""
 
     def __init__(self, processed: Path, files: list[Path]) -> None:
-        import threading
-
         by_type: dict[str, list[Path]] = {}
         for path in files:
             by_type.setdefault(path.suffix.lower(), []).append(path)
@@ -207,8 +206,6 @@ class _EarlyTable:
 
     def offer(self, path: Path, result: tuple[str, pd.DataFrame, pd.DataFrame, int]) -> None:
         """Called with each file's :func:`read_export` result as it is read."""
-        import threading
-
         if path != self.path:
             return
         self.processed.mkdir(parents=True, exist_ok=True)

@@ -399,7 +399,7 @@ def _build_frame(kind: str, raw: RawColumns, mapping: dict[str, int], personal: 
             return futures[name].result()[1]
 
         derived = [] if kind != "orders" else [  # submitted last: the columns they read have started
-            pool.submit(_logistics_parts, values_of("logistics_info"), n),
+            pool.submit(lambda: _logistics_parts(values_of("logistics_info"), n)),
             pool.submit(lambda: _order_buyer_keys(raw, personal, [values_of(c) for c in _REGION], n, salt))]
         prepared = [futures[col.name].result() for col in KIND_COLUMNS[kind]]
         derived_columns = {name: arr for job in derived for name, arr in job.result().items()}

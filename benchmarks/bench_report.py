@@ -7,7 +7,7 @@ Data sets:
 * ``--data sample`` (default): the bundled sample (``returns-kit sample``, three months, seed 7),
   report of 2026-10 — what ``make report`` renders;
 * ``--orders N``: the ingest benchmark's month (``bench_ingest.generate``: N paid sub-orders in
-  one order CSV, N × 0.12 after-sales in 50,000-row XLSX files), report of 2026-10.
+  order CSVs of at most 1,000,000 rows, N × 0.12 after-sales in 50,000-row XLSX files), report of 2026-10.
 
 Each run is a fresh ``python -m returns_kit report`` process: *cold* starts without the Parquet
 cache, *warm* reruns with it.  ``--jobs 1,2`` compares chapters one after another with chapters

@@ -153,3 +153,21 @@ def test_a_column_in_blocks_is_cleaned_and_parsed_as_the_whole_column(cells, dat
         got, want = parse(clean(chunked), kind), parse(clean(whole), kind)
         assert got[0].to_pylist() == want[0].to_pylist(), kind
         assert (got[1] is None) == (want[1] is None) and (got[1] is None or got[1].to_pylist() == want[1].to_pylist())
+
+
+@given(st.lists(st.one_of(st.none(), st.text(alphabet="SF0129-,，;；  \t\n顺丰速运-中通", max_size=14),
+                          st.from_regex(r"[A-Z]{0,2}[0-9]{3,6}-[顺丰中通速运]{2,4}(,[ 衣裙M]{0,5})?", fullmatch=True)),
+                min_size=1, max_size=25))
+def test_tracking_numbers_and_carriers_read_the_same_by_the_short_pattern(cells):
+    """Most 快递信息 cells have the plain shape (``SF…-顺丰速运,…``) and are read by a pattern that
+    stops after the carrier; every cell gives what the full pattern gives."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from returns_kit.io import exports
+
+    arr = pa.array(cells, pa.string())
+    got = exports._logistics_parts(arr, len(arr))
+    full = pc.extract_regex(arr, exports._LOGISTICS_RE)
+    assert got["carrier"].to_pylist() == pc.struct_field(full, "carrier").to_pylist()
+    assert got["tracking_no"].to_pylist() == pc.struct_field(full, "tracking").to_pylist()

@@ -74,15 +74,21 @@ def any_true(mask: pa.Array) -> bool:
     return bool(pc.any(mask).as_py()) if len(mask) else False
 
 
-def _data_bytes(arr: pa.Array | pa.ChunkedArray) -> list[bytes]:
-    """The bytes of a string array's cells, end to end, block by block (those of cells sliced off
-    included): one search of them passes over a column without a character in one scan."""
-    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
-    return [b"" if (data := chunk.buffers()[2]) is None else data.to_pybytes() for chunk in chunks]
-
-
-def _holds(data: list[bytes], needle: bytes) -> bool:
-    return any(needle in block for block in data)
+def _holds(arr: pa.Array | pa.ChunkedArray, needle: bytes) -> bool:
+    """Whether the bytes of a string array's cells, end to end, block by block (those of cells
+    sliced off included), hold ``needle``: one scan of a column's memory as numpy bytes (no copy,
+    outside the GIL) passes over a column without that character before any per-cell pass."""
+    for chunk in arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]:
+        data = chunk.buffers()[2]
+        if data is None:
+            continue
+        raw = np.frombuffer(data, dtype=np.uint8)
+        at = np.flatnonzero(raw[: len(raw) - len(needle) + 1] == needle[0])
+        for k in range(1, len(needle)):
+            at = at[raw[at + k] == needle[k]]
+        if len(at):
+            return True
+    return False
 
 
 def as_numpy_bool(mask: pa.Array) -> np.ndarray:
@@ -145,11 +151,11 @@ def clean(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
         arr = arr.cast(pa.string())
     if arr.null_count == len(arr):
         return arr
-    data = _data_bytes(arr)
-    if _holds(data, "\ufeff".encode()) and any_true(pc.match_substring(arr, "\ufeff")):
+    has_quote = _holds(arr, b'"')  # of the cells before the BOM and the spaces are taken off
+    if _holds(arr, "\ufeff".encode()) and any_true(pc.match_substring(arr, "\ufeff")):
         arr = pc.replace_substring(arr, "\ufeff", "")
     arr = pc.utf8_trim_whitespace(arr)
-    if _holds(data, b'"') and any_true(pc.or_(pc.starts_with(arr, '"'), pc.starts_with(arr, '="'))):
+    if has_quote and any_true(pc.or_(pc.starts_with(arr, '"'), pc.starts_with(arr, '="'))):
         arr = pc.replace_substring_regex(arr, r'(?s)^=?"(.*)"$', r"\1")
         arr = pc.utf8_trim_whitespace(arr)
     is_null_token = pc.is_in(arr, value_set=_NULL_SET)

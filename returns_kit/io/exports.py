@@ -352,12 +352,29 @@ def _typed_column(kind: str, col: model.Column, raw: RawColumns, pos: int | None
 _REGION = ("province", "city", "district")
 
 
-def _logistics_parts(logistics: pa.Array, n: int) -> dict[str, pa.Array]:
-    """``carrier`` and ``tracking_no`` from 快递信息 (``<运单号>-<快递公司>,<商品…>``)."""
-    if n and logistics.null_count < n:
-        parts = pc.extract_regex(logistics, _LOGISTICS_RE)
-        return {"carrier": pc.struct_field(parts, "carrier"), "tracking_no": pc.struct_field(parts, "tracking")}
-    return {"carrier": pa.nulls(n, pa.string()), "tracking_no": pa.nulls(n, pa.string())}
+#: a 快递信息 of the plain shape, ``<运单号>-<快递公司>`` then a separator or the end, no spaces: what
+#: :data:`_LOGISTICS_RE` reads from it is what :data:`_LOGISTICS_PLAIN_PARTS` reads, without
+#: passing over the product names that follow
+_LOGISTICS_PLAIN = r"^[^-,，\s]+-[^,，;；\s]+(?:[,，;；]|$)"
+_LOGISTICS_PLAIN_PARTS = r"^(?P<tracking>[^-,，\s]+)-(?P<carrier>[^,，;；\s]+)"
+
+
+def _logistics_parts(logistics: pa.Array | pa.ChunkedArray, n: int) -> dict[str, pa.Array]:
+    """``carrier`` and ``tracking_no`` from 快递信息 (``<运单号>-<快递公司>,<商品…>``, read by
+    :data:`_LOGISTICS_RE`); a cell of the plain shape by the shorter pattern that reads the same."""
+    if not n or logistics.null_count == n:
+        return {"carrier": pa.nulls(n, pa.string()), "tracking_no": pa.nulls(n, pa.string())}
+    if isinstance(logistics, pa.ChunkedArray):
+        logistics = logistics.combine_chunks()
+    parts = pc.extract_regex(logistics, _LOGISTICS_PLAIN_PARTS)
+    carrier, tracking = pc.struct_field(parts, "carrier"), pc.struct_field(parts, "tracking")
+    other = pc.and_(pc.is_valid(logistics), pc.invert(pc.match_substring_regex(logistics, _LOGISTICS_PLAIN)))
+    if any_true(other):  # the rest through the full pattern
+        full = pc.extract_regex(logistics.filter(other), _LOGISTICS_RE)
+        other = other.fill_null(False)
+        carrier = pc.replace_with_mask(carrier, other, pc.struct_field(full, "carrier"))
+        tracking = pc.replace_with_mask(tracking, other, pc.struct_field(full, "tracking"))
+    return {"carrier": carrier, "tracking_no": tracking}
 
 
 def _order_buyer_keys(raw: RawColumns, personal: dict[str, int], region: list[pa.Array], n: int,

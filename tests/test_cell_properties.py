@@ -10,6 +10,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from returns_kit.io.cells import ID, INT, MONEY, TIME, parse_values
+from returns_kit.model import NULL_TOKENS
 
 # derandomized: the same examples on every machine, so CI is not a lottery; the edge cases that
 # once broke a parser are pinned with @example
@@ -153,6 +154,35 @@ def test_a_column_in_blocks_is_cleaned_and_parsed_as_the_whole_column(cells, dat
         got, want = parse(clean(chunked), kind), parse(clean(whole), kind)
         assert got[0].to_pylist() == want[0].to_pylist(), kind
         assert (got[1] is None) == (want[1] is None) and (got[1] is None or got[1].to_pylist() == want[1].to_pylist())
+
+
+_TOKEN_LIKE = st.one_of(st.none(), st.sampled_from(sorted(NULL_TOKENS)),
+                        st.text(alphabet="-—nNaulLo暂无数据据 x", max_size=5),  # near misses: "n", "—-", "暂无"
+                        st.text(max_size=40))
+
+
+@given(st.lists(_TOKEN_LIKE, max_size=40), st.integers(0, 40), st.lists(st.integers(0, 40), max_size=3))
+@example(["", None, "-"], 0, [])  # an empty cell and a null one have the same offsets
+@example(["x", "--"], 1, [0, 1])  # an empty block first
+def test_null_tokens_are_nulled_exactly_in_any_block_or_slice(cells, start, cuts):
+    """A column with no cell of a null token's length (read from its blocks' own offsets) is not
+    hashed: whatever the blocks, a slice's offset or the bytes around a cell, exactly the cells
+    equal to a token become null, the others keep their text, and the result is valid Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from returns_kit.io.cells import _NULL_SET, _tokens_as_null
+
+    start = min(start, len(cells))
+    whole = pa.array(["padding", *cells], pa.string()).slice(1 + start)  # offset ≠ 0, bytes before it
+    cuts = sorted(min(c, len(whole)) for c in cuts)
+    blocks = [whole.slice(a, b - a) for a, b in zip([0, *cuts], [*cuts, len(whole)])]
+    want = [None if c in NULL_TOKENS else c for c in cells[start:]]
+    for arr in (whole, pa.chunked_array(blocks, pa.string())):
+        got = _tokens_as_null(arr)
+        got.validate(full=True)
+        assert type(got) is type(arr) and got.to_pylist() == want
+        assert got.equals(pc.if_else(pc.is_in(arr, value_set=_NULL_SET), pa.scalar(None, pa.string()), arr))
 
 
 @given(st.lists(st.one_of(st.none(), st.text(alphabet="SF0129-,，;；  \t\n顺丰速运-中通", max_size=14),

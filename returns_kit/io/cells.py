@@ -158,10 +158,31 @@ def clean(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     if has_quote and any_true(pc.or_(pc.starts_with(arr, '"'), pc.starts_with(arr, '="'))):
         arr = pc.replace_substring_regex(arr, r'(?s)^=?"(.*)"$', r"\1")
         arr = pc.utf8_trim_whitespace(arr)
-    is_null_token = pc.is_in(arr, value_set=_NULL_SET)
-    if any_true(is_null_token):
-        arr = pc.if_else(is_null_token, _NULL_STR, arr)
-    return arr
+    return _tokens_as_null(arr)
+
+
+#: whether a cell can be a null token, by its length in UTF-8 bytes (the last entry: any longer)
+_TOKEN_LENGTH = np.zeros(max(len(t.encode()) for t in NULL_TOKENS) + 2, dtype=bool)
+_TOKEN_LENGTH[[len(t.encode()) for t in NULL_TOKENS]] = True
+
+
+def _has_token_length(block: pa.Array) -> bool:
+    """Whether a cell of a string array (a null one included) is as long as a null token, read
+    from its offsets alone: no hash, no copy."""
+    offsets = np.frombuffer(block.buffers()[1], dtype=np.int32, count=len(block) + 1,
+                            offset=block.offset * 4)
+    return bool(_TOKEN_LENGTH[np.minimum(np.diff(offsets), len(_TOKEN_LENGTH) - 1)].any())
+
+
+def _tokens_as_null(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """A string column with its null-token cells (exact matches of
+    :data:`~returns_kit.model.NULL_TOKENS`) made null.  A column with no cell as short as a token
+    (long text: most of a month's bytes) is not hashed."""
+    blocks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    if not any(_has_token_length(b) for b in blocks if len(b)):
+        return arr
+    token = pc.is_in(arr, value_set=_NULL_SET)
+    return pc.if_else(token, _NULL_STR, arr) if any_true(token) else arr
 
 
 # --------------------------------------------------------------------------------------------
